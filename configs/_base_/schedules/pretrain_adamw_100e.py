@@ -1,0 +1,29 @@
+# Pre-training schedule of the paper: AdamW (0.9, 0.95), wd 0.05,
+# lr 3e-4 per 256 samples, 5 warm-up epochs from 1e-6, cosine to 1e-5
+# (both also per 256 samples), 100 epochs.
+_lr, _warmup_lr, _min_lr = 3e-4, 1e-6, 1e-5
+_epochs, _warmup_epochs = 100, 5
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=_lr, betas=(0.9, 0.95),
+                   weight_decay=0.05),
+    # no decay on norms, biases and the learned tokens, as in the reference
+    paramwise_cfg=dict(
+        norm_decay_mult=0., bias_decay_mult=0., flat_decay_mult=0.,
+        custom_keys={'mask_token': dict(decay_mult=0.)}),
+)
+
+param_scheduler = [
+    dict(type='LinearLR', start_factor=_warmup_lr / _lr, end_factor=1.0,
+         by_epoch=True, begin=0, end=_warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min_ratio=_min_lr / _lr,
+         by_epoch=True, begin=_warmup_epochs, end=_epochs,
+         T_max=_epochs - _warmup_epochs, convert_to_iter_based=True),
+]
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=_epochs)
+
+# lr above is for a total batch of 256; the runner scales it to the real one
+auto_scale_lr = dict(base_batch_size=256, enable=True)

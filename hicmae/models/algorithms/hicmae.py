@@ -1,0 +1,175 @@
+"""HiCMAE pre-training: masked audio-visual reconstruction + HCMCL."""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.model import BaseModel
+
+from hicmae.registry import MODELS
+from hicmae.structures import AVDataSample
+
+
+def _stack_masks(data_samples: Sequence[AVDataSample], key: str
+                 ) -> torch.Tensor:
+    if not data_samples or not all(key in s for s in data_samples):
+        raise ValueError(f'HiCMAE needs a {key!r} in every data sample; add '
+                         'a masking transform to the pipeline')
+    return torch.stack([s.get(key) for s in data_samples])
+
+
+@MODELS.register_module()
+class HiCMAE(BaseModel):
+    """Hierarchical Contrastive Masked Autoencoder (pre-training model).
+
+    Story of one step: both encoders see only their visible tokens and
+    return the outputs of the blocks in ``contrastive_layers`` and
+    ``skip_layers``; the contrastive head aligns the two modalities at each
+    contrastive layer; the fusion encoder lets the last-layer tokens attend
+    to each other; each decoder reconstructs its hidden tokens while
+    attending to the skip layers; the reconstruction heads compare with the
+    targets.
+
+    Sub-module configs are completed from the encoders (widths, token
+    counts, patch sizes), so a config only states what it changes.
+
+    Args:
+        video_encoder / audio_encoder: encoder configs.
+        fusion: cross-modal fusion encoder config.
+        video_decoder / audio_decoder: decoder configs.
+        video_head / audio_head: reconstruction head configs.
+        contrastive_head: HCMCL head config; ``None`` disables HCMCL.
+        contrastive_layers: 0-based encoder blocks aligned by HCMCL.
+        skip_layers: 0-based encoder blocks the decoders attend to, shallow
+            to deep; empty for a plain MAE decoder, else ``decoder depth - 1``
+            of them.
+        data_preprocessor: batch preprocessor config.
+    """
+
+    def __init__(self, video_encoder: dict, audio_encoder: dict, fusion: dict,
+                 video_decoder: dict, audio_decoder: dict, video_head: dict,
+                 audio_head: dict, contrastive_head: Optional[dict] = None,
+                 contrastive_layers: Sequence[int] = (3, 6, 9),
+                 skip_layers: Sequence[int] = (3, 6, 9),
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='AVDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            # built from this package's registry, so no default scope needed
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.contrastive_layers = tuple(contrastive_layers) \
+            if contrastive_head is not None else ()
+        self.skip_layers = tuple(skip_layers)
+        if list(self.skip_layers) != sorted(set(self.skip_layers)):
+            raise ValueError(f'skip_layers {self.skip_layers} must be '
+                             'strictly increasing (shallow to deep)')
+        self.out_layers = tuple(
+            sorted(set(self.contrastive_layers) | set(self.skip_layers)))
+
+        self.video_encoder = MODELS.build(
+            dict(video_encoder, out_indices=self.out_layers))
+        self.audio_encoder = MODELS.build(
+            dict(audio_encoder, out_indices=self.out_layers))
+        v_dims = self.video_encoder.embed_dims
+        a_dims = self.audio_encoder.embed_dims
+        self.fusion = MODELS.build(
+            dict(dict(video_dims=v_dims, audio_dims=a_dims), **fusion))
+        self.video_decoder = MODELS.build(
+            self._decoder_cfg(video_decoder, self.video_encoder, 3))
+        self.audio_decoder = MODELS.build(
+            self._decoder_cfg(audio_decoder, self.audio_encoder, 1))
+        self.video_head = MODELS.build(
+            dict(dict(patch_size=self.video_encoder.patch_embed.patch_size),
+                 **video_head))
+        self.audio_head = MODELS.build(
+            dict(dict(patch_size=self.audio_encoder.patch_embed.patch_size),
+                 **audio_head))
+        self.contrastive_head = MODELS.build(contrastive_head) \
+            if contrastive_head is not None else None
+
+    def _decoder_cfg(self, cfg: dict, encoder, channels: int) -> dict:
+        patch = encoder.patch_embed.patch_size
+        defaults = dict(in_dims=encoder.embed_dims,
+                        num_patches=encoder.num_patches,
+                        num_skips=len(self.skip_layers),
+                        out_channels=math.prod(patch) * channels)
+        return dict(defaults, **cfg)
+
+    def _layer(self, feats: List[torch.Tensor], layer: int) -> torch.Tensor:
+        return feats[self.out_layers.index(layer)]
+
+    def forward_outputs(self, video: torch.Tensor, audio: torch.Tensor,
+                        video_mask: torch.Tensor,
+                        audio_mask: torch.Tensor) -> Dict[str, object]:
+        """Run the whole model; returns predictions and layer features.
+
+        Keys: ``pred_video`` / ``pred_audio`` (hidden tokens),
+        ``con_video`` / ``con_audio`` (features of the contrastive layers).
+        """
+        v_tokens, v_feats = self.video_encoder(video, video_mask)
+        a_tokens, a_feats = self.audio_encoder(audio, audio_mask)
+        v_fused, a_fused = self.fusion(v_tokens, a_tokens)
+        v_skips = [self._layer(v_feats, i) for i in self.skip_layers]
+        a_skips = [self._layer(a_feats, i) for i in self.skip_layers]
+        return dict(
+            pred_video=self.video_decoder(v_fused, video_mask, v_skips),
+            pred_audio=self.audio_decoder(a_fused, audio_mask, a_skips),
+            con_video=[self._layer(v_feats, i)
+                       for i in self.contrastive_layers],
+            con_audio=[self._layer(a_feats, i)
+                       for i in self.contrastive_layers])
+
+    def _unpack(self, inputs: dict, data_samples
+                ) -> Tuple[torch.Tensor, ...]:
+        return (inputs['video'], inputs['audio'],
+                _stack_masks(data_samples, 'video_mask').to(
+                    inputs['video'].device),
+                _stack_masks(data_samples, 'audio_mask').to(
+                    inputs['audio'].device))
+
+    def loss(self, inputs: dict, data_samples: Sequence[AVDataSample]
+             ) -> Dict[str, torch.Tensor]:
+        video, audio, v_mask, a_mask = self._unpack(inputs, data_samples)
+        out = self.forward_outputs(video, audio, v_mask, a_mask)
+        losses = dict(
+            loss_rec_video=self.video_head.loss(out['pred_video'], video,
+                                                v_mask),
+            loss_rec_audio=self.audio_head.loss(out['pred_audio'], audio,
+                                                a_mask))
+        if self.contrastive_head is not None:
+            losses.update(self.contrastive_head.loss(
+                out['con_video'], out['con_audio'], self.contrastive_layers))
+        return losses
+
+    def predict(self, inputs: dict, data_samples: Sequence[AVDataSample]
+                ) -> List[AVDataSample]:
+        """Attach the reconstructions of the hidden tokens to the samples.
+
+        ``pred_video`` / ``pred_audio`` are ``(N_hidden, values)`` in the
+        target space of the heads, next to ``target_video`` /
+        ``target_audio``, for pictures and reconstruction metrics.
+        """
+        video, audio, v_mask, a_mask = self._unpack(inputs, data_samples)
+        out = self.forward_outputs(video, audio, v_mask, a_mask)
+        v_target = self.video_head.target(video, v_mask)
+        a_target = self.audio_head.target(audio, a_mask)
+        for i, sample in enumerate(data_samples):
+            sample.set_field(out['pred_video'][i], 'pred_video')
+            sample.set_field(out['pred_audio'][i], 'pred_audio')
+            sample.set_field(v_target[i], 'target_video')
+            sample.set_field(a_target[i], 'target_audio')
+        return list(data_samples)
+
+    def forward(self, inputs: dict,
+                data_samples: Optional[Sequence[AVDataSample]] = None,
+                mode: str = 'tensor') -> Union[dict, list]:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.forward_outputs(*self._unpack(inputs, data_samples))
+        raise ValueError(f'unknown mode {mode!r}; use loss, predict or '
+                         'tensor')

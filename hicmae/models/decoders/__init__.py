@@ -1,0 +1,4 @@
+"""Decoders of the pre-training model."""
+from .hierarchical_decoder import HierarchicalDecoder
+
+__all__ = ['HierarchicalDecoder']

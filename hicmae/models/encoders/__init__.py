@@ -1,0 +1,6 @@
+"""Modality encoders (return final tokens and chosen intermediate layers)."""
+from .audio_encoder import AudioEncoder
+from .video_encoder import VideoEncoder
+from .vit_encoder import ViTEncoder, keep_visible
+
+__all__ = ['AudioEncoder', 'VideoEncoder', 'ViTEncoder', 'keep_visible']

@@ -1,0 +1,37 @@
+"""Audio encoder: a ViT over log-mel spectrogram patches."""
+from typing import Optional, Sequence
+
+from mmengine.model import BaseModule
+
+from hicmae.registry import MODELS
+from ..layers import PatchEmbed2D
+from .vit_encoder import ViTEncoder
+
+
+@MODELS.register_module()
+class AudioEncoder(ViTEncoder):
+    """ViT over ``(B, 1, time, mel)`` filterbanks cut into square patches.
+
+    Args:
+        input_size: ``(time frames, mel bins)`` of the spectrogram.
+        patch_size: patch side (the stride equals the patch: no overlap).
+        in_channels: spectrogram channels.
+        Remaining arguments: see :class:`ViTEncoder`.
+    """
+
+    def __init__(self, input_size: Sequence[int] = (256, 128),
+                 patch_size: int = 16, in_channels: int = 1,
+                 embed_dims: int = 512, depth: int = 10, num_heads: int = 8,
+                 mlp_ratio: float = 4., qkv_bias: bool = True,
+                 drop_rate: float = 0., attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0., init_values: float = 0.,
+                 norm_eps: float = 1e-6, out_indices: Sequence[int] = (),
+                 with_cp: bool = False, use_sdpa: bool = True,
+                 init_cfg: Optional[dict] = None) -> None:
+        BaseModule.__init__(self, init_cfg=init_cfg)
+        self.patch_embed = PatchEmbed2D(input_size, patch_size, in_channels,
+                                        embed_dims)
+        self._build_trunk(embed_dims, depth, num_heads, mlp_ratio, qkv_bias,
+                          drop_rate, attn_drop_rate, drop_path_rate,
+                          init_values, norm_eps, out_indices, with_cp,
+                          use_sdpa)

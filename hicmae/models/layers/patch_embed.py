@@ -1,0 +1,76 @@
+"""Patch embeddings: tubelets for video, square patches for spectrograms."""
+from typing import Sequence, Tuple, Union
+
+import torch
+from torch import nn
+
+
+def _pair(x: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    return (x, x) if isinstance(x, int) else tuple(x)
+
+
+class PatchEmbed3D(nn.Module):
+    """Embed a ``(B, C, T, H, W)`` clip into ``(B, N, D)`` tube tokens.
+
+    Tokens are ordered ``(t, h, w)``: the order the masks and the
+    reconstruction targets use.
+    """
+
+    def __init__(self, img_size: int = 160, num_frames: int = 16,
+                 tubelet_size: int = 2, patch_size: int = 16,
+                 in_channels: int = 3, embed_dims: int = 512) -> None:
+        super().__init__()
+        h, w = _pair(img_size)
+        ph, pw = _pair(patch_size)
+        if h % ph or w % pw or num_frames % tubelet_size:
+            raise ValueError(
+                f'video size {num_frames}x{h}x{w} is not divisible by the '
+                f'tubelet {tubelet_size}x{ph}x{pw}; change img_size, '
+                'num_frames, tubelet_size or patch_size')
+        self.patch_size = (tubelet_size, ph, pw)
+        self.grid_size = (num_frames // tubelet_size, h // ph, w // pw)
+        self.num_patches = self.grid_size[0] * self.grid_size[1] * \
+            self.grid_size[2]
+        self.proj = nn.Conv3d(in_channels, embed_dims,
+                              kernel_size=self.patch_size,
+                              stride=self.patch_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        expected = tuple(g * p for g, p in zip(self.grid_size,
+                                                self.patch_size))
+        if tuple(x.shape[2:]) != expected:
+            raise ValueError(f'video input of shape {tuple(x.shape[1:])}, '
+                             f'the encoder was built for (C, *{expected})')
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class PatchEmbed2D(nn.Module):
+    """Embed a ``(B, C, time, mel)`` spectrogram into ``(B, N, D)`` tokens.
+
+    Tokens are ordered ``(time, mel)``.
+    """
+
+    def __init__(self, input_size: Sequence[int] = (256, 128),
+                 patch_size: int = 16, in_channels: int = 1,
+                 embed_dims: int = 512) -> None:
+        super().__init__()
+        t, f = _pair(input_size)
+        pt, pf = _pair(patch_size)
+        if t % pt or f % pf:
+            raise ValueError(
+                f'spectrogram size {t}x{f} is not divisible by the patch '
+                f'{pt}x{pf}; change input_size or patch_size')
+        self.patch_size = (pt, pf)
+        self.grid_size = (t // pt, f // pf)
+        self.num_patches = self.grid_size[0] * self.grid_size[1]
+        self.proj = nn.Conv2d(in_channels, embed_dims,
+                              kernel_size=self.patch_size,
+                              stride=self.patch_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        expected = tuple(g * p for g, p in zip(self.grid_size,
+                                                self.patch_size))
+        if tuple(x.shape[2:]) != expected:
+            raise ValueError(f'audio input of shape {tuple(x.shape[1:])}, '
+                             f'the encoder was built for (C, *{expected})')
+        return self.proj(x).flatten(2).transpose(1, 2)

@@ -1,0 +1,12 @@
+"""Utilities: registration, safe checkpoint loading, official layouts."""
+from .official_checkpoint import (convert_official_state_dict,
+                                  is_official_state_dict, official_to_ours)
+from .safe_load import (UnsafeCheckpointError, register_safe_globals,
+                        safe_torch_load)
+from .setup_env import register_all_modules
+
+__all__ = [
+    'convert_official_state_dict', 'is_official_state_dict',
+    'official_to_ours', 'UnsafeCheckpointError', 'register_safe_globals',
+    'safe_torch_load', 'register_all_modules'
+]

@@ -1,0 +1,130 @@
+"""Convert the authors' HiCMAE checkpoints, or verify against a fixture.
+
+    python tools/convert_official_ckpt.py SRC.pth DST.pth
+    python tools/convert_official_ckpt.py --verify FIXTURE.pt [--atol 1e-4]
+
+SRC is a released checkpoint (weights under ``checkpoint['model']``); DST is
+written as ``{'state_dict': ..., 'meta': ...}`` for ``load_from`` or
+``init_cfg``. ``--verify`` builds this package's model from a reference
+fixture's ``config``, loads the converted ``state_dict``, runs the fixture's
+inputs in eval mode and prints the largest absolute difference of every
+output and loss term; it exits 1 if any exceeds ``--atol``.
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import Dict, List, Tuple
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from hicmae.registry import MODELS  # noqa: E402
+from hicmae.utils import (convert_official_state_dict,  # noqa: E402
+                          register_all_modules, safe_torch_load)
+from hicmae.utils.official_config import (fixture_kind,  # noqa: E402
+                                          pretrain_model_cfg)
+
+
+def convert(src: str, dst: str) -> int:
+    ckpt = safe_torch_load(src)
+    state = ckpt.get('model', ckpt.get('module', ckpt)) \
+        if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict) or not state:
+        raise ValueError(f'{src}: no state dict under "model" or at the top')
+    converted = convert_official_state_dict(state)
+    torch.save(dict(state_dict=converted,
+                    meta=dict(converted_from=osp.basename(src),
+                              source_layout='sunlicai/HiCMAE')), dst)
+    print(f'converted {len(converted)} tensors: {src} -> {dst}')
+    return 0
+
+
+def _pretrain_diffs(model, fx: dict) -> List[Tuple[str, float]]:
+    video, audio = fx['video'], fx['audio']
+    v_mask, a_mask = fx['mask_video'], fx['mask_audio']
+    out = model.forward_outputs(video, audio, v_mask, a_mask)
+    v_target = model.video_head.target(video, v_mask)
+    a_target = model.audio_head.target(audio, a_mask)
+    rows = [('pred_video', out['pred_video'], fx['pred_video']),
+            ('pred_audio', out['pred_audio'], fx['pred_audio']),
+            ('target_video', v_target, fx['target_video']),
+            ('target_audio', a_target, fx['target_audio'])]
+    con = model.contrastive_head
+    hcmcl = torch.zeros(())
+    for i, (v, a) in enumerate(zip(out['con_video'], out['con_audio'])):
+        logits_v, logits_a, targets = con.logits(v, a)
+        hcmcl = hcmcl + con.loss_module.from_logits(logits_v, logits_a,
+                                                    targets)
+        rows.append((f'logits_per_video[{i}]', logits_v,
+                     fx['logits_per_video'][i]))
+        rows.append((f'logits_per_audio[{i}]', logits_a,
+                     fx['logits_per_audio'][i]))
+    loss_video = model.video_head.loss(out['pred_video'], video, v_mask)
+    loss_audio = model.audio_head.loss(out['pred_audio'], audio, a_mask)
+    total = loss_video + loss_audio + con.loss_weight * hcmcl
+    rows += [('loss_video', loss_video, fx['loss_video']),
+             ('loss_audio', loss_audio, fx['loss_audio']),
+             ('loss_hcmcl', hcmcl, fx['loss_hcmcl']),
+             ('loss', total, fx['loss'])]
+    return [(name, _max_diff(name, ours, ref)) for name, ours, ref in rows]
+
+
+def _max_diff(name: str, ours: torch.Tensor, ref: torch.Tensor) -> float:
+    if ours.shape != ref.shape:
+        raise ValueError(f'{name}: shape {tuple(ours.shape)} differs from '
+                         f'the reference {tuple(ref.shape)}')
+    return (ours.float() - ref.float()).abs().max().item()
+
+
+def build_from_fixture(fx: dict) -> Tuple[torch.nn.Module, Dict]:
+    kind = fixture_kind(fx)
+    if kind == 'pretrain':
+        cfg = pretrain_model_cfg(fx['config'], fx.get('norm_eps', 1e-6),
+                                 fx.get('hcmcl_weight', 0.0025))
+    elif kind == 'finetune':
+        raise NotImplementedError(
+            'fine-tuning fixtures need the audio-visual recognizer, which '
+            'is not part of this version yet')
+    else:
+        raise ValueError('fixture has neither pre-training outputs '
+                         '(pred_video) nor fine-tuning outputs (logits)')
+    model = MODELS.build(cfg)
+    result = model.load_state_dict(
+        convert_official_state_dict(fx['state_dict']), strict=True)
+    return model.eval(), result
+
+
+def verify(path: str, atol: float) -> int:
+    fx = safe_torch_load(path)
+    model, _ = build_from_fixture(fx)
+    with torch.no_grad():
+        diffs = _pretrain_diffs(model, fx)
+    width = max(len(name) for name, _ in diffs)
+    failed = [name for name, diff in diffs if not diff <= atol]
+    for name, diff in diffs:
+        flag = 'FAIL' if name in failed else 'ok'
+        print(f'{name:<{width}}  max|diff| = {diff:.3e}  {flag}')
+    print(f'{path}: {"FAILED" if failed else "passed"} '
+          f'({len(diffs) - len(failed)}/{len(diffs)} within atol={atol:g})')
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('src', nargs='?', help='official checkpoint')
+    parser.add_argument('dst', nargs='?', help='converted checkpoint')
+    parser.add_argument('--verify', metavar='FIXTURE',
+                        help='reference fixture to check parity against')
+    parser.add_argument('--atol', type=float, default=1e-4)
+    args = parser.parse_args(argv)
+    register_all_modules(init_default_scope=False)
+    if args.verify:
+        return verify(args.verify, args.atol)
+    if not (args.src and args.dst):
+        parser.error('give SRC and DST, or --verify FIXTURE')
+    return convert(args.src, args.dst)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Train (pre-train or fine-tune) a model from a config.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
+        [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
+        [--launcher none|pytorch|slurm]
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+
+from hicmae.engine import (check_train_config,  # noqa: E402
+                           prepare_cpu_distributed)
+from hicmae.utils import register_all_modules  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a hicmae model')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from a checkpoint; without a path (or "auto"), from '
+        'the latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (fp16 on CUDA, '
+                        'bf16 on CPU)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by total batch / base batch')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the command-line switches to the config."""
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        name = osp.splitext(osp.basename(args.config))[0]
+        cfg.work_dir = osp.join('work_dirs', name)
+    if args.amp:
+        import torch
+        wrapper = cfg.optim_wrapper
+        if wrapper.get('type') != 'AmpOptimWrapper':
+            wrapper.type = 'AmpOptimWrapper'
+            if torch.cuda.is_available():
+                wrapper.setdefault('dtype', 'float16')
+                wrapper.setdefault('loss_scale', 'dynamic')
+            else:
+                # CPU autocast supports bfloat16 only; it needs no loss scale
+                wrapper.dtype = 'bfloat16'
+    if args.auto_scale_lr:
+        cfg.setdefault('auto_scale_lr', dict(base_batch_size=256))
+        cfg.auto_scale_lr.enable = True
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    return cfg
+
+
+def build_runner(cfg: Config):
+    """The FlexibleRunner when the config asks for it, else the Runner."""
+    if cfg.get('runner_type') == 'FlexibleRunner':
+        from mmengine.runner import FlexibleRunner
+        return FlexibleRunner.from_cfg(cfg)
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=False)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    check_train_config(cfg, args.config)
+    prepare_cpu_distributed(cfg)
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
