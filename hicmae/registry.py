@@ -8,6 +8,7 @@ from mmcv.transforms.builder import TRANSFORMS as MMCV_TRANSFORMS
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
@@ -28,7 +29,7 @@ __all__ = [
     'RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'OPTIMIZERS',
     'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
     'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
-    'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS'
+    'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS', 'FUNCTIONS'
 ]
 
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS,
@@ -70,3 +71,7 @@ VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
                        locations=['hicmae.engine'])
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS,
                        locations=['hicmae.engine'])
+
+# plain functions named in configs (e.g. FSDP wrap policies)
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS,
+                     locations=['hicmae.engine'])

@@ -13,7 +13,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from hicmae.engine import (check_train_config,  # noqa: E402
+from hicmae.engine import (ConfigError, check_train_config,  # noqa: E402
                            prepare_cpu_distributed)
 from hicmae.utils import register_all_modules  # noqa: E402
 
@@ -90,7 +90,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
-    check_train_config(cfg, args.config)
+    try:
+        check_train_config(cfg, args.config)
+    except ConfigError as err:
+        sys.exit(f'error: {err}')
     prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
     runner.train()

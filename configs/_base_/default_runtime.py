@@ -10,6 +10,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 
+# every file a skip-mode dataset drops goes to work_dir/bad_samples.txt
+custom_hooks = [dict(type='BadSampleLogHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

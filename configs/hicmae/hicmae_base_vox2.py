@@ -1,16 +1,16 @@
 # The paper's pre-training recipe: HiCMAE-Base on VoxCeleb2 dev, 100 epochs,
-# 40 clips per GPU (4 GPUs in the paper), fp16 AMP.
-# The VoxCeleb2 list dataset arrives with the data issue; until then this
-# config defines the model and schedule, and `tools/train.py` stops with a
-# message before training because it has no train_dataloader.
+# 40 clips per GPU (4 GPUs in the paper, lr scaled to the total batch),
+# fp16 AMP with dynamic loss scaling.
+#   bash tools/dist_train.sh configs/hicmae/hicmae_base_vox2.py 8
 _base_ = [
     '../_base_/models/hicmae_base.py',
+    '../_base_/datasets/voxceleb2_pretrain.py',
     '../_base_/schedules/pretrain_adamw_100e.py',
     '../_base_/default_runtime.py',
 ]
 
-data_root = 'data/voxceleb2'
 batch_size_per_gpu = 40
+train_dataloader = dict(batch_size=batch_size_per_gpu)
 
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='float16',
                      loss_scale='dynamic')

@@ -1,5 +1,12 @@
 """Datasets and their transforms."""
+from .av_base_dataset import AVBaseDataset
+from .av_emotion_dataset import AVEmotionDataset
+from .av_pretrain_dataset import AVPretrainDataset
+from .errors import BadSampleError
 from .synthetic_tensor_dataset import SyntheticTensorDataset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['SyntheticTensorDataset']
+__all__ = [
+    'AVBaseDataset', 'AVEmotionDataset', 'AVPretrainDataset',
+    'BadSampleError', 'SyntheticTensorDataset'
+]

@@ -1,4 +1,6 @@
 """Checks that stop a wrong config before any training starts."""
+import os.path as osp
+
 from mmengine.config import Config
 
 
@@ -17,3 +19,23 @@ def check_train_config(cfg: Config, path: str = '') -> None:
             'configs/hicmae/hicmae_tiny_synthetic_tensor.py')
     if not cfg.get('model'):
         raise ConfigError(f'{name} has no model section')
+    check_dataset_paths(cfg.train_dataloader.get('dataset', {}), name)
+
+
+def check_dataset_paths(dataset: dict, name: str) -> None:
+    """A list dataset's data root and list file must exist."""
+    ann_file = dataset.get('ann_file')
+    if not ann_file:
+        return
+    root = dataset.get('data_root', '') or ''
+    if root and '://' not in root and not osp.isdir(root):
+        raise ConfigError(
+            f'{name}: data_root {root!r} does not exist. Prepare the data '
+            '(README: "Preparing data") or point the config at it with '
+            f'--cfg-options train_dataloader.dataset.data_root=PATH')
+    path = ann_file if osp.isabs(ann_file) or not root else \
+        osp.join(root, ann_file)
+    if '://' not in path and not osp.isfile(path):
+        raise ConfigError(
+            f'{name}: list file {path!r} does not exist. Build it (README: '
+            '"Preparing data") or set train_dataloader.dataset.ann_file')

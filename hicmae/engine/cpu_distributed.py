@@ -21,7 +21,12 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return False
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-    if cfg.get('model_wrapper_cfg') is None:
+    if cfg.get('runner_type') == 'FlexibleRunner':
+        # FSDP shards onto the CPU instead of CUDA device LOCAL_RANK
+        wrapper = cfg.setdefault('strategy', {}).setdefault(
+            'model_wrapper', dict(type='MMFullyShardedDataParallel'))
+        wrapper['device_id'] = torch.device('cpu')
+    elif cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
             type='MMDistributedDataParallel', device_ids=None,
             broadcast_buffers=False,

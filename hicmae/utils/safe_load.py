@@ -78,4 +78,13 @@ def safe_torch_load(path: str, map_location: Any = 'cpu') -> Any:
             'data, and loading it could execute code. If you trust the '
             'file and the type is data, add it with '
             'torch.serialization.add_safe_globals. Details: '
-            f'{str(err).splitlines()[0]}') from None
+            f'{_refused_global(err)}') from None
+
+
+def _refused_global(err: Exception) -> str:
+    """The line of torch's message that names what was refused."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    for line in lines:
+        if 'GLOBAL' in line or 'global' in line or 'reduce' in line:
+            return line
+    return lines[0] if lines else type(err).__name__

@@ -1,9 +1,21 @@
 """Data transforms (registered in hicmae's TRANSFORMS)."""
+from .audio_features import (KaldiFbank, NormalizeFbank, RollMagAugment,
+                             SpecAugment)
+from .audio_loading import CropAudioSpan, LoadAudio, read_track, read_wav
 from .formatting import PackAVInputs
 from .masking import (GenerateRandomMask, GenerateTubeMask, random_mask,
                       tube_mask)
+from .video_loading import (DecodeFrames, DecordVideoReader,
+                            FrameFolderReader, OpenVideo, SampleClip,
+                            read_bytes)
+from .video_ops import (CenterCrop, Flip, MultiScaleCrop, Resize,
+                        SpatialViewCrop)
 
 __all__ = [
-    'PackAVInputs', 'GenerateRandomMask', 'GenerateTubeMask', 'random_mask',
-    'tube_mask'
+    'KaldiFbank', 'NormalizeFbank', 'RollMagAugment', 'SpecAugment',
+    'CropAudioSpan', 'LoadAudio', 'read_track', 'read_wav', 'PackAVInputs',
+    'GenerateRandomMask', 'GenerateTubeMask', 'random_mask', 'tube_mask',
+    'DecodeFrames', 'DecordVideoReader', 'FrameFolderReader', 'OpenVideo',
+    'SampleClip', 'read_bytes', 'CenterCrop', 'Flip', 'MultiScaleCrop',
+    'Resize', 'SpatialViewCrop'
 ]

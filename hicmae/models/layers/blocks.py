@@ -118,7 +118,10 @@ class CrossSelfBlock(nn.Module):
 
 def stochastic_depth_rates(rate: float, depth: int) -> list:
     """Linearly increasing drop-path rates ``0 … rate`` over ``depth`` blocks."""
-    return [x.item() for x in torch.linspace(0, rate, depth)]
+    # plain floats (not tensor.item()) so models can be built on 'meta'
+    if depth == 1:
+        return [0.]
+    return [rate * i / (depth - 1) for i in range(depth)]
 
 
 def run_block(block: Callable, *args, with_cp: bool = False,

@@ -22,7 +22,8 @@ def interpolate_table(table: torch.Tensor, src_grid: tuple,
     """Resize a ``(1, prod(src_grid), C)`` table to ``dst_grid`` (any rank).
 
     Used when a checkpoint trained at one input size is fine-tuned at another;
-    trilinear/bilinear/linear interpolation over the token grid.
+    linear (1-D), bicubic (2-D) or trilinear (3-D) interpolation over the
+    token grid.
     """
     if tuple(src_grid) == tuple(dst_grid):
         return table

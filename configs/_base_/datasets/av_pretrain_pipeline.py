@@ -1,0 +1,24 @@
+# Pre-training pipeline of the paper: 16 frames with stride 4, multi-scale
+# crop to 160x160; the audio those frames cover as a 256x128 Kaldi fbank;
+# video tube masking 0.9, audio random masking 0.8.
+num_frames, frame_interval, img_size = 16, 4, 160
+num_mel_bins, audio_length = 128, 256
+video_grid = (num_frames // 2, img_size // 16, img_size // 16)
+audio_tokens = (audio_length // 16) * (num_mel_bins // 16)
+
+train_pipeline = [
+    dict(type='OpenVideo'),
+    dict(type='SampleClip', clip_len=num_frames,
+         frame_interval=frame_interval),
+    dict(type='DecodeFrames'),
+    dict(type='MultiScaleCrop', output_size=img_size,
+         scales=(1, .875, .75, .66)),
+    dict(type='LoadAudio', sample_rate=16000),
+    dict(type='CropAudioSpan'),
+    dict(type='KaldiFbank', num_mel_bins=num_mel_bins,
+         target_length=audio_length),
+    dict(type='NormalizeFbank'),
+    dict(type='GenerateTubeMask', grid=video_grid, mask_ratio=0.9),
+    dict(type='GenerateRandomMask', num_tokens=audio_tokens, mask_ratio=0.8),
+    dict(type='PackAVInputs'),
+]

@@ -1,0 +1,159 @@
+"""Spatial operations on a clip's frames (same geometry for every frame)."""
+import random
+from typing import List, Sequence, Tuple, Union
+
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from hicmae.registry import TRANSFORMS
+
+
+def _crop(imgs: List[np.ndarray], x: int, y: int, w: int,
+          h: int) -> List[np.ndarray]:
+    return [img[y:y + h, x:x + w] for img in imgs]
+
+
+def _size(size: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    """``(width, height)`` from an int or a ``(w, h)`` pair."""
+    return (size, size) if isinstance(size, int) else tuple(size)
+
+
+@TRANSFORMS.register_module()
+class MultiScaleCrop(BaseTransform):
+    """TSN-style multi-scale crop, then resize to ``output_size``.
+
+    The crop's width and height are each ``scale × short side`` for scales
+    from ``scales`` that differ by at most ``max_distort`` steps; its
+    position is one of 13 fixed grid points (corners, centre, quarters).
+
+    Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
+
+    Args:
+        output_size: output side (or ``(w, h)``).
+        scales: relative crop sizes.
+        max_distort: largest index difference between width and height
+            scales.
+    """
+
+    def __init__(self, output_size: Union[int, Sequence[int]] = 160,
+                 scales: Sequence[float] = (1, .875, .75, .66),
+                 max_distort: int = 1) -> None:
+        self.output_size = _size(output_size)
+        self.scales = tuple(scales)
+        self.max_distort = max_distort
+
+    def _crop_box(self, h: int, w: int) -> Tuple[int, int, int, int]:
+        base = min(h, w)
+        sizes = [int(base * s) for s in self.scales]
+        pairs = [(cw, ch) for i, ch in enumerate(sizes)
+                 for j, cw in enumerate(sizes)
+                 if abs(i - j) <= self.max_distort]
+        cw, ch = random.choice(pairs)
+        sx, sy = (w - cw) / 4, (h - ch) / 4
+        grid = [(0, 0), (4, 0), (0, 4), (4, 4), (2, 2), (0, 2), (4, 2),
+                (2, 4), (2, 0), (1, 1), (3, 1), (1, 3), (3, 3)]
+        gx, gy = random.choice(grid)
+        return int(gx * sx), int(gy * sy), cw, ch
+
+    def transform(self, results: dict) -> dict:
+        imgs = results['imgs']
+        h, w = imgs[0].shape[:2]
+        x, y, cw, ch = self._crop_box(h, w)
+        imgs = [mmcv.imresize(img, self.output_size, interpolation='bilinear')
+                for img in _crop(imgs, x, y, cw, ch)]
+        results['imgs'] = imgs
+        results['img_shape'] = imgs[0].shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class Resize(BaseTransform):
+    """Resize every frame to ``scale`` = ``(w, h)``, or its short side to an
+    int ``scale`` keeping the aspect ratio.
+
+    Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
+    """
+
+    def __init__(self, scale: Union[int, Sequence[int]] = 160,
+                 interpolation: str = 'bilinear') -> None:
+        self.scale = scale
+        self.interpolation = interpolation
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['imgs'][0].shape[:2]
+        if isinstance(self.scale, int):
+            ratio = self.scale / min(h, w)
+            size = (max(1, round(w * ratio)), max(1, round(h * ratio)))
+        else:
+            size = tuple(self.scale)
+        if size != (w, h):
+            results['imgs'] = [mmcv.imresize(img, size,
+                                             interpolation=self.interpolation)
+                               for img in results['imgs']]
+        results['img_shape'] = results['imgs'][0].shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class CenterCrop(BaseTransform):
+    """Crop the centre ``crop_size`` (int or ``(w, h)``) of every frame.
+
+    Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
+    """
+
+    def __init__(self, crop_size: Union[int, Sequence[int]] = 160) -> None:
+        self.crop_size = _size(crop_size)
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['imgs'][0].shape[:2]
+        cw, ch = min(self.crop_size[0], w), min(self.crop_size[1], h)
+        x, y = (w - cw) // 2, (h - ch) // 2
+        results['imgs'] = _crop(results['imgs'], x, y, cw, ch)
+        results['img_shape'] = (ch, cw)
+        return results
+
+
+@TRANSFORMS.register_module()
+class SpatialViewCrop(BaseTransform):
+    """Test-time crop number ``results['spatial_view']`` of ``num_crops``
+    square crops of the short side, evenly spaced along the long side
+    (1 view: the centre; 3 views: start, centre, end).
+
+    Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
+    """
+
+    def __init__(self, num_crops: int = 1) -> None:
+        self.num_crops = num_crops
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['imgs'][0].shape[:2]
+        side = min(h, w)
+        view = results.get('spatial_view', 0)
+        if self.num_crops > 1:
+            start = int(view * (max(h, w) - side) / (self.num_crops - 1))
+        else:
+            start = (max(h, w) - side) // 2
+        x, y = (start, 0) if w >= h else (0, start)
+        results['imgs'] = _crop(results['imgs'], x, y, side, side)
+        results['img_shape'] = (side, side)
+        return results
+
+
+@TRANSFORMS.register_module()
+class Flip(BaseTransform):
+    """Flip every frame horizontally with probability ``flip_ratio``.
+
+    Required keys: ``imgs``. Modified: ``imgs``; added: ``flip``.
+    """
+
+    def __init__(self, flip_ratio: float = 0.5) -> None:
+        self.flip_ratio = flip_ratio
+
+    def transform(self, results: dict) -> dict:
+        flip = np.random.rand() < self.flip_ratio
+        if flip:
+            results['imgs'] = [mmcv.imflip(img, 'horizontal')
+                               for img in results['imgs']]
+        results['flip'] = bool(flip)
+        return results
