@@ -28,7 +28,11 @@ setup(
     packages=find_packages(include=['hicmae', 'hicmae.*']),
     python_requires='>=3.10',
     install_requires=read_requirements('runtime.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={
+        'tests': read_requirements('tests.txt'),
+        # writing the synthetic mp4 set (tools/data/make_synthetic_av.py)
+        'tools': ['av>=12'],
+    },
     license='MIT',
     classifiers=[
         'Programming Language :: Python :: 3',

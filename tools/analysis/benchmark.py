@@ -1,0 +1,228 @@
+"""Measure training-step throughput and peak memory, and data-pipeline speed.
+
+    python tools/analysis/benchmark.py model [--size tiny small base]
+        [--batch 2] [--steps 5] [--warmup 2] [--dtype fp32 bf16]
+        [--attn sdpa explicit] [--with-cp] [--compile] [--json OUT]
+    python tools/analysis/benchmark.py data [--source mp4 frames]
+        [--clips-per-class 1] [--iters 16] [--size-px 160] [--json OUT]
+
+``model`` times ``train_step`` (forward, backward, AdamW step) of the
+pre-training model at the paper's input size (16x160x160 video, 256x128
+fbank, masks 0.9 / 0.8) on generated batches, every combination of the
+options in its own subprocess, so each peak-memory figure is that case's
+alone: peak RSS of the process on CPU, ``torch.cuda.max_memory_allocated``
+on GPU. ``data`` times the pre-training pipeline (decode, crop, fbank,
+masks, pack) per worker on generated clips. Both print a table and
+optionally write JSON.
+"""
+import argparse
+import itertools
+import json
+import os
+import os.path as osp
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))))
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _model_cfg(size: str, attn: str, with_cp: bool):
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models',
+                                   f'hicmae_{size}.py')).model
+    for key in ('video_encoder', 'audio_encoder', 'fusion', 'video_decoder',
+                'audio_decoder'):
+        cfg[key]['use_sdpa'] = attn == 'sdpa'
+        cfg[key]['with_cp'] = with_cp
+    return cfg
+
+
+def _batch(model, batch: int, device):
+    import numpy as np
+    import torch
+
+    from hicmae.datasets.transforms import random_mask, tube_mask
+    from hicmae.structures import AVDataSample
+    venc, aenc = model.video_encoder, model.audio_encoder
+    t, h, w = venc.patch_embed.grid_size
+    pt, ph, pw = venc.patch_embed.patch_size
+    at, af = aenc.patch_embed.grid_size
+    apt, apf = aenc.patch_embed.patch_size
+    video = torch.randint(0, 256, (batch, 3, t * pt, h * ph, w * pw),
+                          dtype=torch.uint8)
+    audio = torch.randn(batch, 1, at * apt, af * apf)
+    rng = np.random.default_rng(0)
+    samples = [AVDataSample().set_masks(tube_mask((t, h, w), 0.9, rng),
+                                        random_mask(at * af, 0.8, rng))
+               for _ in range(batch)]
+    return dict(inputs=dict(video=video, audio=audio), data_samples=samples)
+
+
+def run_model_case(args) -> dict:
+    """One case, in this process: returns its measurements."""
+    import torch
+    from mmengine.optim import OptimWrapper
+
+    from hicmae.engine import AmpOptimWrapper
+    from hicmae.registry import MODELS
+    from hicmae.utils import register_all_modules
+    register_all_modules()
+    torch.manual_seed(0)
+    device = torch.device(args.device)
+    model = MODELS.build(_model_cfg(args.size[0], args.attn[0],
+                                    args.with_cp)).to(device)
+    if args.compile:
+        for name in ('video_encoder', 'audio_encoder', 'fusion',
+                     'video_decoder', 'audio_decoder'):
+            setattr(model, name, torch.compile(getattr(model, name)))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    if args.dtype[0] == 'bf16':
+        wrapper = AmpOptimWrapper(optimizer=optimizer, dtype='bfloat16')
+    else:
+        wrapper = OptimWrapper(optimizer=optimizer)
+    data = _batch(model, args.batch, device)
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (
+        lambda: None)
+    for _ in range(args.warmup):
+        model.train_step(data, wrapper)
+    sync()
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        losses = model.train_step(data, wrapper)
+    sync()
+    seconds = (time.perf_counter() - start) / args.steps
+    if device.type == 'cuda':
+        peak = torch.cuda.max_memory_allocated() / 2**20
+        peak_kind = 'cuda_max_allocated_MiB'
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_kind = 'peak_rss_MiB'
+    return dict(size=args.size[0], batch=args.batch, dtype=args.dtype[0],
+                attn=args.attn[0], with_cp=args.with_cp,
+                compile=args.compile, device=args.device,
+                step_s=round(seconds, 4),
+                samples_per_s=round(args.batch / seconds, 3),
+                peak_MiB=round(peak, 1), peak_kind=peak_kind,
+                params_M=round(sum(p.numel() for p in model.parameters())
+                               / 1e6, 3),
+                loss=round(float(losses['loss']), 4),
+                threads=torch.get_num_threads())
+
+
+def model_cases(args) -> list:
+    """Run every combination of the options, each in a subprocess."""
+    results = []
+    for size, dtype, attn in itertools.product(args.size, args.dtype,
+                                               args.attn):
+        cmd = [sys.executable, osp.abspath(__file__), 'model', '--single',
+               '--size', size, '--dtype', dtype, '--attn', attn,
+               '--batch', str(args.batch), '--steps', str(args.steps),
+               '--warmup', str(args.warmup), '--device', args.device]
+        cmd += ['--with-cp'] if args.with_cp else []
+        cmd += ['--compile'] if args.compile else []
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f'case {size}/{dtype}/{attn} failed:\n'
+                               f'{out.stderr[-2000:]}')
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def data_cases(args) -> list:
+    """Clips per second of the pre-training pipeline, in one process (the
+    work of one data worker), at ``--size-px`` crops of 3.2 s clips."""
+    from mmengine.config import Config
+
+    from hicmae.datasets import AVPretrainDataset
+    from hicmae.datasets.synthetic_av import make_synthetic_av
+    from hicmae.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
+                                   'av_pretrain_pipeline.py'))
+    pipeline = [dict(t) for t in cfg.train_pipeline]
+    for t in pipeline:
+        if t['type'] == 'MultiScaleCrop':
+            t['output_size'] = args.size_px
+    # mp4 with its own audio track, or the authors' frame folder + wav
+    lists = dict(mp4='lists/pretrain.txt', frames='lists/train.txt')
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        make_synthetic_av(tmp, num_per_class=args.clips_per_class,
+                          size=args.size_px, duration=3.2, seed=0)
+        for source in args.source:
+            ds = AVPretrainDataset(ann_file=lists[source], data_root=tmp,
+                                   pipeline=pipeline)
+            ds[0]  # imports and file-system caches
+            start = time.perf_counter()
+            for i in range(args.iters):
+                ds[i % len(ds)]
+            seconds = (time.perf_counter() - start) / args.iters
+            results.append(dict(source=source, size_px=args.size_px,
+                                clip_ms=round(1000 * seconds, 1),
+                                clips_per_s=round(1 / seconds, 2)))
+    return results
+
+
+def print_table(rows: list) -> None:
+    if not rows:
+        return
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in keys}
+    print('  '.join(k.ljust(widths[k]) for k in keys))
+    for r in rows:
+        print('  '.join(str(r[k]).ljust(widths[k]) for k in keys))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='what', required=True)
+    m = sub.add_parser('model')
+    m.add_argument('--size', nargs='+', default=['tiny'],
+                   choices=['tiny', 'small', 'base'])
+    m.add_argument('--batch', type=int, default=2)
+    m.add_argument('--steps', type=int, default=5)
+    m.add_argument('--warmup', type=int, default=2)
+    m.add_argument('--dtype', nargs='+', default=['fp32'],
+                   choices=['fp32', 'bf16'])
+    m.add_argument('--attn', nargs='+', default=['sdpa'],
+                   choices=['sdpa', 'explicit'])
+    m.add_argument('--with-cp', action='store_true')
+    m.add_argument('--compile', action='store_true')
+    m.add_argument('--device', default='cuda' if _has_cuda() else 'cpu')
+    m.add_argument('--single', action='store_true', help=argparse.SUPPRESS)
+    m.add_argument('--json')
+    d = sub.add_parser('data')
+    d.add_argument('--source', nargs='+', default=['mp4', 'frames'],
+                   choices=['mp4', 'frames'])
+    d.add_argument('--clips-per-class', type=int, default=1)
+    d.add_argument('--iters', type=int, default=16)
+    d.add_argument('--size-px', type=int, default=160)
+    d.add_argument('--json')
+    args = parser.parse_args(argv)
+    if args.what == 'model' and args.single:
+        print(json.dumps(run_model_case(args)))
+        return 0
+    rows = model_cases(args) if args.what == 'model' else data_cases(args)
+    print_table(rows)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(kind=args.what, results=rows,
+                           host_cpus=os.cpu_count()), f, indent=2)
+    return 0
+
+
+def _has_cuda() -> bool:
+    import torch
+    return torch.cuda.is_available()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
