@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with Python 3.11:
-#   make demo   install into .venv, then run the demo job
+#   make demo   install into .venv, generate data/synthetic, pre-train on it
 #   make test   install into .venv (with test tools), then run the tests
 # Both create .venv inside the checkout on first use and reuse it after.
 PYTHON ?= python3
@@ -22,7 +22,8 @@ $(STAMP): $(VENV)/bin/python setup.py requirements/runtime.txt requirements/test
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) tools/train.py configs/hicmae/hicmae_tiny_synthetic_tensor.py --work-dir work_dirs/demo
+	test -f data/synthetic/meta.json || $(PY) tools/data/make_synthetic_av.py data/synthetic
+	$(PY) tools/train.py configs/hicmae/hicmae_tiny_synthetic_pretrain.py --work-dir work_dirs/demo/pretrain
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

@@ -1,5 +1,5 @@
 """Write the synthetic audio-visual emotion dataset (see
-``hicmae/datasets/synthetic_av.py`` for the design).
+``hicmae/datasets/synthetic_av/__init__.py`` for the design).
 
 Usage::
 
