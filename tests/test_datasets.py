@@ -4,8 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import shared_dir
-
 from av_files import frames, tone, write_frame_folder, write_mp4, write_wav
 from hicmae.datasets import AVEmotionDataset, AVPretrainDataset
 
@@ -42,9 +40,9 @@ def _dataset_root(line: str) -> str:
 
 
 @pytest.mark.parametrize('name,num_classes', AUTHOR_LISTS)
-def test_authors_lists_parse_and_load_after_re_rooting(tmp_path, name,
-                                                       num_classes):
-    path = shared_dir() / 'reference' / 'lists' / name
+def test_authors_lists_parse_and_load_after_re_rooting(tmp_path, shared,
+                                                       name, num_classes):
+    path = shared / 'reference' / 'lists' / name
     first = path.read_text().splitlines()[0]
     old_root = _dataset_root(first)
     new_root = str(tmp_path / 'data')

@@ -106,12 +106,32 @@ def test_convert_tool_writes_a_loadable_checkpoint(convert_tool, fixture,
     assert converted['meta']['converted_from'] == 'official.pth'
 
 
-def test_finetune_fixture_is_refused_clearly(convert_tool, shared):
+def test_finetune_fixture_parity(convert_tool, shared, tmp_path):
     path = shared / 'reference' / 'finetune_small.pt'
-    if not path.exists():
-        pytest.skip('no fine-tuning fixture')
-    with pytest.raises(NotImplementedError, match='recognizer'):
-        convert_tool.main(['--verify', str(path)])
+    assert convert_tool.main(['--verify', str(path)]) == 0
+    fixture = torch.load(path, weights_only=True)
+    fixture['logits'] = fixture['logits'] + 1e-3
+    bad = tmp_path / 'bad_ft.pt'
+    torch.save(fixture, bad)
+    assert convert_tool.main(['--verify', str(bad)]) == 1
+
+
+def test_finetune_base_layout_loads_strictly(official_shapes):
+    from hicmae.registry import MODELS
+    from hicmae.utils.official_config import finetune_model_cfg
+    shapes = official_shapes['finetune_base_6cls']
+    cfg = finetune_model_cfg(dict(
+        img_size=160, patch_size=16, num_classes=6, embed_dim=512, depth=10,
+        num_heads=8, img_size_audio=(256, 128), patch_size_audio=16,
+        embed_dim_audio=512, depth_audio=10, num_heads_audio=8,
+        fusion_depth=2, fusion_num_heads=8))
+    model = MODELS.build(cfg)
+    official = {k: torch.zeros(shape) for k, shape in shapes.items()}
+    result = model.load_state_dict(convert_official_state_dict(official),
+                                   strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    assert sum(p.numel() for p in model.parameters()) == \
+        official_shapes['finetune_base_6cls_params']
 
 
 def test_base_model_loads_official_layout_strictly(base_model,

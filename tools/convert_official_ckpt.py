@@ -22,8 +22,8 @@ import torch  # noqa: E402
 from hicmae.registry import MODELS  # noqa: E402
 from hicmae.utils import (convert_official_state_dict,  # noqa: E402
                           register_all_modules, safe_torch_load)
-from hicmae.utils.official_config import (fixture_kind,  # noqa: E402
-                                          pretrain_model_cfg)
+from hicmae.utils.official_config import (finetune_model_cfg,  # noqa: E402
+                                          fixture_kind, pretrain_model_cfg)
 
 
 def convert(src: str, dst: str) -> int:
@@ -70,6 +70,14 @@ def _pretrain_diffs(model, fx: dict) -> List[Tuple[str, float]]:
     return [(name, _max_diff(name, ours, ref)) for name, ours, ref in rows]
 
 
+def _finetune_diffs(model, fx: dict) -> List[Tuple[str, float]]:
+    feats = model.extract_feat(dict(video=fx['video'], audio=fx['audio']))
+    feature = model.head.feature(feats)
+    logits = model.head.fc(feature)
+    return [('feature', _max_diff('feature', feature, fx['feature'])),
+            ('logits', _max_diff('logits', logits, fx['logits']))]
+
+
 def _max_diff(name: str, ours: torch.Tensor, ref: torch.Tensor) -> float:
     if ours.shape != ref.shape:
         raise ValueError(f'{name}: shape {tuple(ours.shape)} differs from '
@@ -83,9 +91,7 @@ def build_from_fixture(fx: dict) -> Tuple[torch.nn.Module, Dict]:
         cfg = pretrain_model_cfg(fx['config'], fx.get('norm_eps', 1e-6),
                                  fx.get('hcmcl_weight', 0.0025))
     elif kind == 'finetune':
-        raise NotImplementedError(
-            'fine-tuning fixtures need the audio-visual recognizer, which '
-            'is not part of this version yet')
+        cfg = finetune_model_cfg(fx['config'], fx.get('norm_eps', 1e-6))
     else:
         raise ValueError('fixture has neither pre-training outputs '
                          '(pred_video) nor fine-tuning outputs (logits)')
@@ -99,7 +105,8 @@ def verify(path: str, atol: float) -> int:
     fx = safe_torch_load(path)
     model, _ = build_from_fixture(fx)
     with torch.no_grad():
-        diffs = _pretrain_diffs(model, fx)
+        diffs = _pretrain_diffs(model, fx) if fixture_kind(fx) == \
+            'pretrain' else _finetune_diffs(model, fx)
     width = max(len(name) for name, _ in diffs)
     failed = [name for name, diff in diffs if not diff <= atol]
     for name, diff in diffs:

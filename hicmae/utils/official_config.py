@@ -79,3 +79,39 @@ def fixture_kind(fixture: dict) -> Optional[str]:
     if 'logits' in fixture:
         return 'finetune'
     return None
+
+
+def finetune_model_cfg(official: dict, norm_eps: float = 1e-6,
+                       num_frames: int = 16, tubelet_size: int = 2) -> dict:
+    """Our ``AVRecognizer`` config from the authors' fine-tuning arguments
+    (``AudioVisionTransformer``)."""
+    common = dict(mlp_ratio=_get(official, 'mlp_ratio', 4.),
+                  qkv_bias=_get(official, 'qkv_bias', True),
+                  init_values=_get(official, 'init_values', 0.) or 0.,
+                  norm_eps=norm_eps)
+    activation = _get(official, 'head_activation_func')
+    head = dict(type='HFFClsHead', num_classes=official['num_classes'],
+                norm_eps=norm_eps) if activation is None else \
+        dict(type='HFFRegHead', num_targets=official['num_classes'],
+             activation=activation, norm_eps=norm_eps)
+    return dict(
+        type='AVRecognizer',
+        video_encoder=dict(
+            type='VideoEncoder', img_size=official['img_size'],
+            num_frames=_get(official, 'all_frames', num_frames),
+            tubelet_size=_get(official, 'tubelet_size', tubelet_size),
+            patch_size=official['patch_size'],
+            in_channels=_get(official, 'in_chans', 3),
+            embed_dims=official['embed_dim'], depth=official['depth'],
+            num_heads=official['num_heads'], **common),
+        audio_encoder=dict(
+            type='AudioEncoder', input_size=tuple(official['img_size_audio']),
+            patch_size=official['patch_size_audio'],
+            embed_dims=official['embed_dim_audio'],
+            depth=official['depth_audio'],
+            num_heads=official['num_heads_audio'], **common),
+        fusion=dict(type='CrossModalFusionEncoder',
+                    depth=official['fusion_depth'],
+                    num_heads=official['fusion_num_heads'], **common),
+        head=head,
+    )

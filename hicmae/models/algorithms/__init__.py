@@ -1,4 +1,5 @@
 """Algorithms: thin wiring of encoders, fusion, decoders and heads."""
+from .av_recognizer import AVRecognizer
 from .hicmae import HiCMAE
 
-__all__ = ['HiCMAE']
+__all__ = ['AVRecognizer', 'HiCMAE']

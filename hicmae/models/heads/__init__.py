@@ -1,5 +1,9 @@
-"""Heads: reconstruction targets, hierarchical contrastive learning."""
+"""Heads: reconstruction, hierarchical contrastive learning, HFF."""
 from .contrastive_head import HierarchicalContrastiveHead
+from .hff_head import HFFClsHead, HFFRegHead, concordance
 from .reconstruction_head import ReconstructionHead, patchify
 
-__all__ = ['HierarchicalContrastiveHead', 'ReconstructionHead', 'patchify']
+__all__ = [
+    'HierarchicalContrastiveHead', 'HFFClsHead', 'HFFRegHead', 'concordance',
+    'ReconstructionHead', 'patchify'
+]
