@@ -67,30 +67,59 @@ def test_config_parses(path):
     assert len(cfg.keys()) > 0
     if path.parent.name == 'hicmae':
         assert cfg.default_scope == 'hicmae'
-        assert cfg.model.type == 'HiCMAE'
+        expected = 'AVRecognizer' if 'finetune' in path.name else 'HiCMAE'
+        assert cfg.model.type == expected
 
 
 MODEL_CONFIGS = _configs_with('model')
 
+RECOGNIZER_TINY = dict(
+    video_encoder=dict(embed_dims=32, depth=3, num_heads=2, img_size=32),
+    audio_encoder=dict(embed_dims=32, depth=2, num_heads=2,
+                       input_size=(32, 32)),
+    fusion=dict(num_heads=2),
+    init_cfg=None,  # the tests have no pre-trained checkpoint
+)
+
+
+def _tiny_inputs(model_cfg: dict) -> dict:
+    frames = model_cfg['video_encoder'].get('num_frames', 16)
+    return dict(video=torch.randn(2, 3, frames, 32, 32),
+                audio=torch.randn(2, 1, 32, 32))
+
 
 @pytest.mark.parametrize('path', MODEL_CONFIGS, ids=_ids(MODEL_CONFIGS))
 def test_config_model_builds_tiny_and_runs(path):
-    model_cfg = _deep_update(_load(path).model.to_dict(),
-                             copy.deepcopy(TINY_OVERRIDES))
+    model_cfg = _load(path).model.to_dict()
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg)
+    if model_cfg['type'] == 'AVRecognizer':
+        model = MODELS.build(_deep_update(model_cfg,
+                                          copy.deepcopy(RECOGNIZER_TINY)))
+        samples = [AVDataSample() for _ in range(2)]
+        head = model_cfg['head']
+        for i, s in enumerate(samples):
+            if head['type'] == 'HFFRegHead':
+                s.set_gt_value(torch.rand(head['num_targets']))
+            else:
+                s.set_gt_label(i % head['num_classes'])
+        model.train()
+        data = model.data_preprocessor(
+            dict(inputs=_tiny_inputs(model_cfg), data_samples=samples), True)
+        losses = model.loss(**data)
+        assert any(k.startswith('loss_') for k in losses)
+        assert all(math.isfinite(v.item()) for v in losses.values())
+        return
+    model = MODELS.build(_deep_update(model_cfg,
+                                      copy.deepcopy(TINY_OVERRIDES)))
     assert model.video_encoder.embed_dims == 32
     assert len(model.video_encoder.blocks) == 4
-    frames = model_cfg['video_encoder'].get('num_frames', 16)
     v_grid = model.video_encoder.patch_embed.grid_size
     n_audio = model.audio_encoder.num_patches
     rng = np.random.default_rng(0)
     samples = [AVDataSample().set_masks(tube_mask(v_grid, 0.5, rng),
                                         random_mask(n_audio, 0.5, rng))
                for _ in range(2)]
-    inputs = dict(video=torch.randn(2, 3, frames, 32, 32),
-                  audio=torch.randn(2, 1, 32, 32))
-    losses = model.loss(inputs, samples)
+    losses = model.loss(_tiny_inputs(model_cfg), samples)
     assert {'loss_rec_video', 'loss_rec_audio'} <= set(losses)
     assert all(math.isfinite(v.item()) for v in losses.values())
 
@@ -110,17 +139,37 @@ def fake_data_root(tmp_path_factory):
         names.append(f'clips/c{i}.mp4')
     (root / 'lists').mkdir()
     (root / 'lists' / 'pretrain.txt').write_text('\n'.join(names) + '\n')
+    # emotion lists: every name a config may use, labels valid for any
+    # benchmark (class 0/1, or three values in [0, 1] for regression)
+    for task, tail in (('cls', ['0', '1']), ('reg', ['0.1 0.5 0.9'] * 2)):
+        lines = [f'{n} {n} {t}' for n, t in zip(names, tail)]
+        folder = root / task / 'lists'
+        folder.mkdir(parents=True)
+        for name in ('split01_train.csv', 'split01_val.csv',
+                     'split01_test.csv', 'train.txt', 'val.txt', 'test.txt'):
+            (folder / name).write_text('\n'.join(lines) + '\n')
+        (root / task / 'clips').symlink_to(root / 'clips')
     return root
 
 
 @pytest.mark.parametrize('path', LOADER_CONFIGS, ids=_ids(LOADER_CONFIGS))
 def test_config_dataset_builds_and_packs(path, fake_data_root):
     cfg = _load(path)
-    ds_cfg = cfg.train_dataloader.dataset
-    if ds_cfg.get('ann_file'):
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader:
+            _check_split(cfg, loader.dataset, fake_data_root,
+                         split == 'train')
+
+
+def _check_split(cfg, ds_cfg, fake_data_root, train: bool) -> None:
+    if ds_cfg.type == 'AVPretrainDataset':
         # recipes for real data: a small tree with their list layouts
         ds_cfg.data_root = str(fake_data_root)
         ds_cfg.ann_file = 'lists/pretrain.txt'
+    elif ds_cfg.type == 'AVEmotionDataset':
+        task = 'reg' if ds_cfg.get('task') == 'regression' else 'cls'
+        ds_cfg.data_root = str(fake_data_root / task)
     dataset = DATASETS.build(ds_cfg)
     assert len(dataset) > 0
     item = dataset[0]
@@ -129,6 +178,16 @@ def test_config_dataset_builds_and_packs(path, fake_data_root):
     sample = item['data_samples']
     assert video.dtype == torch.uint8 and video.dim() == 4
     assert video.shape[0] == 3 and audio.shape[0] == 1
+    if ds_cfg.type == 'AVEmotionDataset':
+        assert 'gt_label' in sample or 'gt_value' in sample
+        if 'model' not in cfg:
+            return
+        enc_v = cfg.model.video_encoder
+        assert tuple(video.shape[1:]) == (enc_v.num_frames, enc_v.img_size,
+                                          enc_v.img_size)
+        assert tuple(audio.shape[1:]) == tuple(cfg.model.audio_encoder
+                                               .input_size)
+        return
     assert sample.video_mask.dtype == torch.bool
     assert 0 < int(sample.video_mask.sum()) < sample.video_mask.numel()
     if 'model' not in cfg:

@@ -29,6 +29,9 @@ class AVBaseDataset(BaseDataset):
             ``'skip'`` logs it, appends it to the bad-sample log and draws
             another sample (malformed list lines are dropped at load time).
         max_refetch: draws before giving up in ``'skip'`` mode.
+        fold: fills ``{fold}`` in ``ann_file`` (e.g.
+            ``'lists/split{fold:02d}_train.csv'``), so one config serves
+            every fold of a cross-validation.
         num_views: ``(temporal segments, spatial crops)``; in test mode
             every sample becomes that many views (``temporal_view``,
             ``spatial_view``, ``video_idx`` keys).
@@ -40,7 +43,7 @@ class AVBaseDataset(BaseDataset):
                  data_root: str = '', path_remap: Optional[Dict] = None,
                  on_bad_sample: str = 'raise', max_refetch: int = 100,
                  num_views: Tuple[int, int] = (1, 1),
-                 test_mode: bool = False, metainfo: Optional[dict] = None,
+                 fold: Optional[int] = None, test_mode: bool = False, metainfo: Optional[dict] = None,
                  lazy_init: bool = False) -> None:
         if on_bad_sample not in ('raise', 'skip'):
             raise ValueError("on_bad_sample must be 'raise' or 'skip', got "
@@ -51,6 +54,12 @@ class AVBaseDataset(BaseDataset):
         self.bad_sample_log: Optional[str] = None
         self._pending_bad: List[Tuple[str, str]] = []
         self.num_skipped = 0
+        self.fold = fold
+        if fold is not None:
+            ann_file = ann_file.format(fold=fold)
+        elif '{fold' in ann_file:
+            raise ValueError(f'ann_file {ann_file!r} has a {{fold}} field: '
+                             'set the dataset\'s fold')
         super().__init__(ann_file=ann_file, metainfo=metainfo,
                          data_root=data_root, pipeline=list(pipeline),
                          test_mode=test_mode, lazy_init=lazy_init,

@@ -8,8 +8,8 @@ from .masking import (GenerateRandomMask, GenerateTubeMask, random_mask,
 from .video_loading import (DecodeFrames, DecordVideoReader,
                             FrameFolderReader, OpenVideo, SampleClip,
                             read_bytes)
-from .video_ops import (CenterCrop, Flip, MultiScaleCrop, Resize,
-                        SpatialViewCrop)
+from .video_ops import (CenterCrop, Flip, MultiScaleCrop, RandomResizedCrop,
+                        Resize, SpatialViewCrop)
 
 __all__ = [
     'KaldiFbank', 'NormalizeFbank', 'RollMagAugment', 'SpecAugment',
@@ -17,5 +17,5 @@ __all__ = [
     'GenerateRandomMask', 'GenerateTubeMask', 'random_mask', 'tube_mask',
     'DecodeFrames', 'DecordVideoReader', 'FrameFolderReader', 'OpenVideo',
     'SampleClip', 'read_bytes', 'CenterCrop', 'Flip', 'MultiScaleCrop',
-    'Resize', 'SpatialViewCrop'
+    'RandomResizedCrop', 'Resize', 'SpatialViewCrop'
 ]

@@ -24,8 +24,9 @@ class PackAVInputs(BaseTransform):
         meta_keys: keys copied into the data sample's meta information.
     """
 
-    def __init__(self, meta_keys: Sequence[str] = ('sample_idx', 'filename',
-                                                   'audio_filename')) -> None:
+    def __init__(self, meta_keys: Sequence[str] = (
+            'sample_idx', 'filename', 'audio_filename', 'video_idx',
+            'temporal_view', 'spatial_view')) -> None:
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:

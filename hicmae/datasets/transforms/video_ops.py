@@ -68,6 +68,48 @@ class MultiScaleCrop(BaseTransform):
 
 
 @TRANSFORMS.register_module()
+class RandomResizedCrop(BaseTransform):
+    """Crop a random area and aspect ratio, then resize to ``output_size``.
+
+    The crop covers a fraction of the frame drawn uniformly from
+    ``area_range`` with an aspect ratio drawn log-uniformly from
+    ``aspect_range`` (10 tries, then the centre crop of the short side).
+
+    Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
+    """
+
+    def __init__(self, output_size: Union[int, Sequence[int]] = 160,
+                 area_range: Sequence[float] = (0.08, 1.0),
+                 aspect_range: Sequence[float] = (3 / 4, 4 / 3)) -> None:
+        self.output_size = _size(output_size)
+        self.area_range = tuple(area_range)
+        self.aspect_range = tuple(aspect_range)
+
+    def _crop_box(self, h: int, w: int) -> Tuple[int, int, int, int]:
+        log_ratio = np.log(self.aspect_range)
+        for _ in range(10):
+            area = h * w * np.random.uniform(*self.area_range)
+            ratio = np.exp(np.random.uniform(*log_ratio))
+            cw = int(round(np.sqrt(area * ratio)))
+            ch = int(round(np.sqrt(area / ratio)))
+            if 0 < cw <= w and 0 < ch <= h:
+                return (np.random.randint(0, w - cw + 1),
+                        np.random.randint(0, h - ch + 1), cw, ch)
+        side = min(h, w)
+        return (w - side) // 2, (h - side) // 2, side, side
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['imgs'][0].shape[:2]
+        x, y, cw, ch = self._crop_box(h, w)
+        results['imgs'] = [
+            mmcv.imresize(img, self.output_size, interpolation='bilinear')
+            for img in _crop(results['imgs'], x, y, cw, ch)
+        ]
+        results['img_shape'] = results['imgs'][0].shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
 class Resize(BaseTransform):
     """Resize every frame to ``scale`` = ``(w, h)``, or its short side to an
     int ``scale`` keeping the aspect ratio.

@@ -1,4 +1,5 @@
 """Batch preprocessing on the device."""
 from .av_data_preprocessor import AVDataPreprocessor
+from .av_mixup import AVMixup
 
-__all__ = ['AVDataPreprocessor']
+__all__ = ['AVDataPreprocessor', 'AVMixup']

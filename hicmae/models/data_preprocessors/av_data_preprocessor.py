@@ -19,16 +19,22 @@ class AVDataPreprocessor(BaseDataPreprocessor):
     Args:
         mean: per-channel video mean, in the input's units (0-255).
         std: per-channel video std, in the input's units.
+        batch_augments: config of a callable ``(inputs, data_samples) ->
+            (inputs, data_samples)`` (e.g. :class:`AVMixup`) applied after
+            normalisation, in training only.
     """
 
     def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375),
-                 non_blocking: bool = True) -> None:
+                 non_blocking: bool = True,
+                 batch_augments: Optional[dict] = None) -> None:
         super().__init__(non_blocking=non_blocking)
         self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1, 1),
                              persistent=False)
         self.register_buffer('std', torch.tensor(std).view(1, -1, 1, 1, 1),
                              persistent=False)
+        self.batch_augments = MODELS.build(batch_augments) \
+            if batch_augments is not None else None
 
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)
@@ -47,4 +53,7 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             if isinstance(audio, (list, tuple)):
                 audio = torch.stack(audio)
             out['audio'] = audio.float()
-        return dict(inputs=out, data_samples=data.get('data_samples'))
+        data_samples = data.get('data_samples')
+        if training and self.batch_augments is not None and data_samples:
+            out, data_samples = self.batch_augments(out, data_samples)
+        return dict(inputs=out, data_samples=data_samples)

@@ -1,0 +1,28 @@
+# Fine-tuning schedule of the paper (CREMA-D script): AdamW (0.9, 0.999),
+# wd 0.05, lr 1e-3 per 256 samples with layer-wise decay 0.75, 5 warm-up
+# epochs from 1e-6 then cosine to 1e-6 (per 256), validation every epoch.
+_lr, _min_lr = 1e-3, 1e-6
+max_epochs, warmup_epochs = 50, 5
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    constructor='AVLayerDecayOptimWrapperConstructor',
+    optimizer=dict(type='AdamW', lr=_lr, betas=(0.9, 0.999),
+                   weight_decay=0.05),
+    paramwise_cfg=dict(layer_decay_rate=0.75))
+
+param_scheduler = [
+    dict(type='LinearLR', start_factor=_min_lr / _lr, end_factor=1.0,
+         by_epoch=True, begin=0, end=warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min_ratio=_min_lr / _lr,
+         by_epoch=True, begin=warmup_epochs, end=max_epochs,
+         T_max=max_epochs - warmup_epochs, convert_to_iter_based=True),
+]
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                 val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+auto_scale_lr = dict(base_batch_size=256, enable=True)

@@ -1,0 +1,79 @@
+# Fine-tune HiCMAE-Tiny on the generated audio-visual emotion set
+# (python tools/data/make_synthetic_av.py → data/synthetic), starting from
+# the synthetic pre-training run's checkpoint. From scratch:
+#   --cfg-options model.init_cfg=None
+# Audio-only / video-only: model.video_encoder=None / model.audio_encoder=None
+_base_ = [
+    '../_base_/models/hicmae_base_finetune.py',
+    '../_base_/datasets/av_emotion_loaders.py',
+    '../_base_/schedules/finetune_adamw.py',
+    '../_base_/default_runtime.py',
+]
+
+data_root = 'data/synthetic'
+classes = ['neutral', 'happy', 'sad', 'angry', 'surprised', 'fearful']
+img_size = 64
+
+model = dict(
+    data_preprocessor=dict(batch_augments=dict(num_classes=6)),
+    video_encoder=dict(img_size=img_size, embed_dims=256, depth=4,
+                       num_heads=4),
+    audio_encoder=dict(embed_dims=256, depth=4, num_heads=4),
+    fusion=dict(num_heads=4),
+    head=dict(num_classes=6),
+    init_cfg=dict(
+        checkpoint='work_dirs/hicmae_tiny_synthetic_pretrain/epoch_10.pth'))
+
+_audio = [
+    dict(type='LoadAudio', sample_rate=16000),
+    dict(type='CropAudioSpan'),
+    dict(type='KaldiFbank', num_mel_bins=128, target_length=256),
+    dict(type='NormalizeFbank'),
+]
+train_pipeline = [
+    dict(type='OpenVideo'),
+    dict(type='SampleClip', clip_len=16, frame_interval=4),
+    dict(type='DecodeFrames'),
+    dict(type='Resize', scale=img_size),
+    dict(type='RandomResizedCrop', output_size=img_size,
+         area_range=(0.5, 1.0)),
+    dict(type='Flip', flip_ratio=0.5),
+    *_audio,
+    dict(type='PackAVInputs'),
+]
+test_pipeline = [
+    dict(type='OpenVideo'),
+    dict(type='SampleClip', clip_len=16, frame_interval=4, num_segments=2,
+         test_mode=True),
+    dict(type='DecodeFrames'),
+    dict(type='Resize', scale=img_size),
+    dict(type='SpatialViewCrop', num_crops=1),
+    *_audio,
+    dict(type='PackAVInputs'),
+]
+_ds = dict(data_root=data_root, metainfo=dict(classes=classes))
+_loader = dict(batch_size=8, num_workers=2, pin_memory=False)
+train_dataloader = dict(
+    **_loader,
+    dataset=dict(**_ds, fold=None, ann_file='lists/train.txt',
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    **_loader,
+    dataset=dict(**_ds, fold=None, ann_file='lists/val.txt',
+                 num_views=(2, 1), pipeline=test_pipeline))
+test_dataloader = dict(
+    **_loader,
+    dataset=dict(**_ds, fold=None, ann_file='lists/test.txt',
+                 num_views=(2, 1), pipeline=test_pipeline))
+test_evaluator = dict(with_per_class=True, with_confusion=True)
+
+train_cfg = dict(max_epochs=20, val_interval=5)
+auto_scale_lr = dict(enable=False)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=2,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min_ratio=1e-2, by_epoch=True,
+         begin=2, end=20, T_max=18, convert_to_iter_based=True),
+]
+default_hooks = dict(logger=dict(interval=5),
+                     checkpoint=dict(interval=20, max_keep_ckpts=1))

@@ -1,0 +1,89 @@
+"""Evaluate a checkpoint on a config's test set and print the metrics.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--dump PRED.pkl] [--cfg-options k=v ...]
+        [--launcher none|pytorch|slurm]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+
+from hicmae.engine import prepare_cpu_distributed  # noqa: E402
+from hicmae.utils import register_all_modules  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a hicmae model')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--work-dir')
+    parser.add_argument('--dump', metavar='PRED.pkl',
+                        help='save every prediction (data samples) here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
+        sys.exit(f'error: checkpoint not found: {args.checkpoint}')
+    if args.work_dir:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(
+            osp.basename(args.config))[0])
+    if not cfg.get('test_dataloader'):
+        sys.exit(f'error: {args.config} has no test_dataloader')
+    cfg.load_from = args.checkpoint
+    # the test weights come from the checkpoint: skip pre-trained init
+    cfg.model.pop('init_cfg', None)
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'val_dataloader', 'val_cfg',
+                'val_evaluator', 'auto_scale_lr'):
+        cfg.pop(key, None)
+    if args.dump:
+        dump = dict(type='DumpResults', out_file_path=args.dump)
+        evaluator = cfg.test_evaluator
+        cfg.test_evaluator = list(evaluator) if isinstance(
+            evaluator, (list, tuple)) else [evaluator]
+        cfg.test_evaluator.append(dump)
+    prepare_cpu_distributed(cfg)
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    print_metrics(metrics)
+    if runner.rank == 0:
+        with open(osp.join(cfg.work_dir, 'test_metrics.json'), 'w') as f:
+            json.dump({k: v for k, v in metrics.items()
+                       if isinstance(v, (int, float, list))}, f, indent=2)
+
+
+def print_metrics(metrics: dict) -> None:
+    """A plain table of the scalar metrics (WAR, UAR, ... or CCC, ...)."""
+    rows = [(k, v) for k, v in metrics.items()
+            if isinstance(v, (int, float))]
+    if not rows:
+        return
+    width = max(len(k) for k, _ in rows)
+    print('\n' + '\n'.join(f'{k:<{width}}  {v:8.2f}' if isinstance(v, float)
+                           else f'{k:<{width}}  {v}' for k, v in rows))
+
+
+if __name__ == '__main__':
+    main()
