@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/hicmae_base_finetune.py',
     '../_base_/datasets/av_emotion_loaders.py',
     '../_base_/schedules/finetune_adamw.py',
-    '../_base_/default_runtime.py',
+    '../_base_/finetune_runtime.py',
 ]
 
 data_root = 'data/synthetic'

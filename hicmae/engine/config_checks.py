@@ -20,6 +20,20 @@ def check_train_config(cfg: Config, path: str = '') -> None:
     if not cfg.get('model'):
         raise ConfigError(f'{name} has no model section')
     check_dataset_paths(cfg.train_dataloader.get('dataset', {}), name)
+    check_pretrained(cfg.model, name)
+
+
+def check_pretrained(model: dict, name: str) -> None:
+    """A fine-tuning config's pre-trained checkpoint must exist."""
+    init = model.get('init_cfg') or {}
+    path = init.get('checkpoint') if init.get('type') == 'Pretrained' \
+        else None
+    if path and '://' not in path and not osp.isfile(path):
+        raise ConfigError(
+            f'{name}: pre-trained checkpoint {path!r} does not exist. Pass '
+            'one with --cfg-options model.init_cfg.checkpoint=PATH (this '
+            "package's pre-training or the authors' released checkpoint), "
+            'or train from scratch with model.init_cfg=None')
 
 
 def check_dataset_paths(dataset: dict, name: str) -> None:
@@ -27,6 +41,8 @@ def check_dataset_paths(dataset: dict, name: str) -> None:
     ann_file = dataset.get('ann_file')
     if not ann_file:
         return
+    if dataset.get('fold') is not None:
+        ann_file = ann_file.format(fold=dataset['fold'])
     root = dataset.get('data_root', '') or ''
     if root and '://' not in root and not osp.isdir(root):
         raise ConfigError(
