@@ -79,8 +79,9 @@ def build_runner(cfg: Config):
     if cfg.get('runner_type') == 'FlexibleRunner':
         from mmengine.runner import FlexibleRunner
         return FlexibleRunner.from_cfg(cfg)
-    from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+
+    from hicmae.registry import RUNNERS
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

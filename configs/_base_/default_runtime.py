@@ -10,8 +10,15 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 
-# every file a skip-mode dataset drops goes to work_dir/bad_samples.txt
-custom_hooks = [dict(type='BadSampleLogHook')]
+# atomic checkpoint writes and a resume that survives a kill mid-save
+runner_type = 'HiCMAERunner'
+
+custom_hooks = [
+    # every file a skip-mode dataset drops goes to work_dir/bad_samples.txt
+    dict(type='BadSampleLogHook'),
+    # generator states in checkpoints: resumed runs continue identically
+    dict(type='RNGStateHook'),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -22,7 +22,7 @@ def _numpy_globals() -> list:
     # numpy >= 1.25 pickles dtypes as instances of per-type classes
     types += [type(np.dtype(t)) for t in
               ('float16', 'float32', 'float64', 'int8', 'int16', 'int32',
-               'int64', 'uint8', 'bool')]
+               'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool')]
     return types
 
 

@@ -2,14 +2,14 @@
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
-from mmengine.model import BaseModel
 
 from hicmae.registry import MODELS
 from hicmae.structures import AVDataSample
+from .base_av_model import BaseAVModel
 
 
 @MODELS.register_module()
-class AVRecognizer(BaseModel):
+class AVRecognizer(BaseAVModel):
     """Encoders (no masking) → fusion → hierarchical feature fusion head.
 
     Either encoder may be ``None`` for an audio-only or video-only model
@@ -21,6 +21,8 @@ class AVRecognizer(BaseModel):
         fusion: fusion encoder config or ``None``.
         head: :class:`HFFClsHead` or :class:`HFFRegHead` config.
         data_preprocessor: batch preprocessor config.
+        guard: ``on_nonfinite_loss`` / ``max_nonfinite_skips`` of
+            :class:`BaseAVModel`.
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads a
             pre-training or fine-tuning checkpoint of this package or of the
             authors (see :func:`hicmae.utils.load_pretrained`).
@@ -29,13 +31,9 @@ class AVRecognizer(BaseModel):
     def __init__(self, video_encoder: Optional[dict], audio_encoder:
                  Optional[dict], fusion: Optional[dict], head: dict,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='AVDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
+                 init_cfg: Optional[dict] = None, **guard) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         init_cfg=init_cfg, **guard)
         if video_encoder is None and audio_encoder is None:
             raise ValueError('AVRecognizer needs at least one encoder')
         self.video_encoder = MODELS.build(video_encoder) \

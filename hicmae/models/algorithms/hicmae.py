@@ -3,10 +3,10 @@ import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmengine.model import BaseModel
 
 from hicmae.registry import MODELS
 from hicmae.structures import AVDataSample
+from .base_av_model import BaseAVModel
 
 
 def _stack_masks(data_samples: Sequence[AVDataSample], key: str
@@ -18,7 +18,7 @@ def _stack_masks(data_samples: Sequence[AVDataSample], key: str
 
 
 @MODELS.register_module()
-class HiCMAE(BaseModel):
+class HiCMAE(BaseAVModel):
     """Hierarchical Contrastive Masked Autoencoder (pre-training model).
 
     Story of one step: both encoders see only their visible tokens and
@@ -43,6 +43,8 @@ class HiCMAE(BaseModel):
             to deep; empty for a plain MAE decoder, else ``decoder depth - 1``
             of them.
         data_preprocessor: batch preprocessor config.
+        guard: ``on_nonfinite_loss`` / ``max_nonfinite_skips`` of
+            :class:`BaseAVModel`.
     """
 
     def __init__(self, video_encoder: dict, audio_encoder: dict, fusion: dict,
@@ -51,14 +53,9 @@ class HiCMAE(BaseModel):
                  contrastive_layers: Sequence[int] = (3, 6, 9),
                  skip_layers: Sequence[int] = (3, 6, 9),
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='AVDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            # built from this package's registry, so no default scope needed
-            data_preprocessor = MODELS.build(data_preprocessor)
+                 init_cfg: Optional[dict] = None, **guard) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         init_cfg=init_cfg, **guard)
         self.contrastive_layers = tuple(contrastive_layers) \
             if contrastive_head is not None else ()
         self.skip_layers = tuple(skip_layers)

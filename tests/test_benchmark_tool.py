@@ -1,0 +1,38 @@
+"""tools/analysis/benchmark.py runs on the CPU with tiny settings."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args):
+    proc = subprocess.run([sys.executable, 'tools/analysis/benchmark.py',
+                           *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_model_benchmark_reports_each_case(tmp_path):
+    out = tmp_path / 'model.json'
+    table = _run('model', '--size', 'tiny', '--batch', '1', '--steps', '1',
+                 '--warmup', '0', '--attn', 'sdpa', 'explicit', '--json',
+                 str(out))
+    rows = json.loads(out.read_text())['results']
+    assert [r['attn'] for r in rows] == ['sdpa', 'explicit']
+    for r in rows:
+        assert r['samples_per_s'] > 0 and r['peak_MiB'] > 0
+        assert r['params_M'] > 1
+    # same weights and batch: both attention kernels give the same loss
+    assert abs(rows[0]['loss'] - rows[1]['loss']) < 1e-3
+    assert 'samples_per_s' in table
+
+
+def test_data_benchmark_reports_clips_per_second(tmp_path):
+    out = tmp_path / 'data.json'
+    _run('data', '--iters', '2', '--size-px', '64', '--json', str(out))
+    rows = json.loads(out.read_text())['results']
+    assert {r['source'] for r in rows} == {'mp4', 'frames'}
+    assert all(r['clips_per_s'] > 0 for r in rows)
