@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with Python 3.11:
-#   make demo   install into .venv, generate data/synthetic, pre-train on it
+#   make demo   install into .venv, generate data/synthetic, pre-train,
+#               fine-tune and test HiCMAE-Tiny on it
 #   make test   install into .venv (with test tools), then run the tests
 # Both create .venv inside the checkout on first use and reuse it after.
 PYTHON ?= python3
@@ -21,9 +22,13 @@ $(STAMP): $(VENV)/bin/python setup.py requirements/runtime.txt requirements/test
 
 install: $(STAMP)
 
+FT_CONFIG := configs/hicmae/hicmae_tiny_synthetic_finetune.py
+
 demo: $(STAMP)
-	test -f data/synthetic/meta.json || $(PY) tools/data/make_synthetic_av.py data/synthetic
-	$(PY) tools/train.py configs/hicmae/hicmae_tiny_synthetic_pretrain.py --work-dir work_dirs/demo/pretrain
+	test -f data/synthetic/meta.json || $(PY) tools/data/make_synthetic_av.py data/synthetic --num-per-class 60
+	$(PY) tools/train.py configs/hicmae/hicmae_tiny_synthetic_pretrain.py
+	$(PY) tools/train.py $(FT_CONFIG)
+	$(PY) tools/test.py $(FT_CONFIG) work_dirs/hicmae_tiny_synthetic_finetune/epoch_30.pth
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

@@ -1,8 +1,11 @@
 # Fine-tune HiCMAE-Tiny on the generated audio-visual emotion set
-# (python tools/data/make_synthetic_av.py → data/synthetic), starting from
-# the synthetic pre-training run's checkpoint. From scratch:
-#   --cfg-options model.init_cfg=None
+# (python tools/data/make_synthetic_av.py --num-per-class 60 →
+# data/synthetic), starting from the synthetic pre-training run's
+# checkpoint. From scratch: --cfg-options model.init_cfg=None
 # Audio-only / video-only: model.video_encoder=None / model.audio_encoder=None
+# Unlike the Base recipes (made for a 99.6 M model pre-trained on a million
+# clips), this 4-block model pre-trained on 216 clips learns faster without
+# mixup and without layer-wise lr decay, at lr 2e-3 for 30 epochs.
 _base_ = [
     '../_base_/models/hicmae_base_finetune.py',
     '../_base_/datasets/av_emotion_loaders.py',
@@ -15,7 +18,7 @@ classes = ['neutral', 'happy', 'sad', 'angry', 'surprised', 'fearful']
 img_size = 64
 
 model = dict(
-    data_preprocessor=dict(batch_augments=dict(num_classes=6)),
+    data_preprocessor=dict(batch_augments=None),
     video_encoder=dict(img_size=img_size, embed_dims=256, depth=4,
                        num_heads=4),
     audio_encoder=dict(embed_dims=256, depth=4, num_heads=4),
@@ -36,7 +39,7 @@ train_pipeline = [
     dict(type='DecodeFrames'),
     dict(type='Resize', scale=img_size),
     dict(type='RandomResizedCrop', output_size=img_size,
-         area_range=(0.5, 1.0)),
+         area_range=(0.8, 1.0)),
     dict(type='Flip', flip_ratio=0.5),
     *_audio,
     dict(type='PackAVInputs'),
@@ -67,13 +70,15 @@ test_dataloader = dict(
                  num_views=(2, 1), pipeline=test_pipeline))
 test_evaluator = dict(with_per_class=True, with_confusion=True)
 
-train_cfg = dict(max_epochs=20, val_interval=5)
+optim_wrapper = dict(optimizer=dict(lr=2e-3),
+                     paramwise_cfg=dict(layer_decay_rate=1.0))
+train_cfg = dict(max_epochs=30, val_interval=10)
 auto_scale_lr = dict(enable=False)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=2,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min_ratio=1e-2, by_epoch=True,
-         begin=2, end=20, T_max=18, convert_to_iter_based=True),
+         begin=2, end=30, T_max=28, convert_to_iter_based=True),
 ]
-default_hooks = dict(logger=dict(interval=5),
-                     checkpoint=dict(interval=20, max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=10),
+                     checkpoint=dict(interval=30, max_keep_ckpts=1))

@@ -1,5 +1,5 @@
 """Pre-norm transformer blocks: self-attention ``Block`` and ``CrossSelfBlock``."""
-from typing import Callable, Optional
+from typing import Callable
 
 import torch
 from mmcv.cnn.bricks import DropPath
