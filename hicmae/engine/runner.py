@@ -4,6 +4,7 @@ import os
 import os.path as osp
 from typing import Optional
 
+from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 from hicmae.registry import RUNNERS
@@ -26,7 +27,8 @@ class HiCMAERunner(Runner):
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:
-        if '://' in out_dir:  # remote backends write objects whole
+        # remote backends write objects whole; only rank 0 writes at all
+        if '://' in out_dir or not is_main_process():
             return super().save_checkpoint(out_dir, filename, *args,
                                            **kwargs)
         tmp_name = f'.{filename}.{os.getpid()}.tmp'

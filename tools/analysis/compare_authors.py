@@ -1,0 +1,298 @@
+"""Time one HiCMAE-Base pre-training step here and in the authors' code.
+
+    python tools/analysis/compare_authors.py --authors-repo PATH [--deps PATH]
+        [--batch 2] [--steps 5] [--warmup 2] [--repeats 3] [--json OUT]
+
+``--authors-repo``: an export of sunlicai/HiCMAE; ``--deps``: a ``pip
+install --target`` folder with what it imports (timm, einops, torchvision).
+Both go on ``sys.path`` only in the authors' worker processes.
+
+A prepare process builds the authors' Base model under ``manual_seed(0)``
+and saves its state dict, one batch and one set of masks. Each side then
+runs in its own process (so peak RSS is that side's alone) with the same
+weights, batch and masks: ``--warmup`` + ``--steps`` fp32 steps (forward,
+loss, backward, AdamW). The pair is repeated in alternating order; the
+first-step losses must agree within 1e-3, else the exit status is 1.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from functools import partial
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+# pretrain_base.sh of the authors: Base constructor + its depth flags
+AUTHORS_KWARGS = dict(
+    img_size=160, patch_size=16, encoder_embed_dim=512, encoder_depth=10,
+    encoder_num_heads=8, encoder_num_classes=0, decoder_num_classes=1536,
+    decoder_embed_dim=384, decoder_depth=4, decoder_num_heads=6,
+    img_size_audio=(256, 128), patch_size_audio=16, encoder_depth_audio=10,
+    encoder_embed_dim_audio=512, encoder_num_heads_audio=8,
+    decoder_num_classes_audio=256, decoder_embed_dim_audio=384,
+    decoder_depth_audio=4, decoder_num_heads_audio=6, encoder_fusion_depth=2,
+    encoder_fusion_num_heads=8, mlp_ratio=4, qkv_bias=True,
+    return_intermediate_features=(3, 6, 9), inter_contrastive_temperature=0.07)
+HCMCL_WEIGHT = 0.0025  # --loss_weight of the authors' pre-training script
+# ImageNet statistics, shaped for (B, C, T, H, W) video
+MEAN = torch.tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1, 1)
+STD = torch.tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1, 1)
+LOSS_TOL = 1e-3
+
+
+def _authors_path(args: argparse.Namespace) -> None:
+    """Make the authors' modules importable in this (worker) process only.
+    The deps go first so the pinned timm wins; the repo goes last so its
+    top-level ``utils``/``transforms`` cannot shadow anything else."""
+    if args.deps:
+        sys.path.insert(0, osp.abspath(args.deps))
+    sys.path.append(osp.abspath(args.authors_repo))
+
+
+def _authors_model() -> torch.nn.Module:
+    """The authors' Base model (needs :func:`_authors_path` first)."""
+    import modeling_pretrain_av as mp
+    return mp.PretrainAudioVisionTransformer(
+        norm_layer=partial(torch.nn.LayerNorm, eps=1e-6), **AUTHORS_KWARGS)
+
+
+def prepare(args: argparse.Namespace) -> int:
+    """Save the shared weights, batch and masks to ``args.work``."""
+    # our mask functions are imported before the authors' folder is on the
+    # path; they are the same tube / uniform masks as the authors' ones
+    from hicmae.datasets.transforms import random_mask, tube_mask
+    _authors_path(args)
+    torch.manual_seed(0)
+    state = _authors_model().state_dict()
+    gen = torch.Generator().manual_seed(0)
+    raw = torch.randint(0, 256, (args.batch, 3, 16, 160, 160),
+                        dtype=torch.uint8, generator=gen)
+    rng = np.random.default_rng(0)
+    vmask = np.stack([tube_mask((8, 10, 10), 0.9, rng)
+                      for _ in range(args.batch)])
+    amask = np.stack([random_mask(128, 0.8, rng) for _ in range(args.batch)])
+    torch.save(dict(
+        state_dict=state, video=(raw.float() / 255 - MEAN) / STD,
+        audio=torch.randn(args.batch, 1, 256, 128, generator=gen),
+        video_mask=torch.from_numpy(vmask), audio_mask=torch.from_numpy(amask)),
+        osp.join(args.work, 'shared.pt'))
+    return 0
+
+
+def _norm_patches(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """Per-patch normalisation of the authors' engine (unbiased std)."""
+    return (x - x.mean(dim, keepdim=True)) / (
+        x.var(dim, unbiased=True, keepdim=True).sqrt() + 1e-6)
+
+
+def authors_loss(model: torch.nn.Module, video: torch.Tensor,
+                 audio: torch.Tensor, vmask: torch.Tensor,
+                 amask: torch.Tensor) -> torch.Tensor:
+    """The loss of the authors' ``engine_for_pretraining_av`` with the
+    options of their Base script: normalised targets, the frame-difference
+    video target (second frame of each tubelet minus the first, in the
+    normalised space) and ``HCMCL_WEIGHT`` x the contrastive CE."""
+    b, p = video.shape[0], 16
+    with torch.no_grad():  # targets, as in their engine
+        v = video * STD + MEAN  # back to [0, 1], as their engine does
+        _, c, t, h, w = v.shape
+        # (B, C, T, H, W) -> (B, tokens, tubelet * p * p, C)
+        v = v.reshape(b, c, t // 2, 2, h // p, p, w // p, p).permute(
+            0, 2, 4, 6, 3, 5, 7, 1).reshape(b, -1, 2 * p * p, c)
+        v = _norm_patches(v, 2).reshape(b, v.shape[1], 2, p * p * c)
+        v = torch.stack([v[:, :, 0], v[:, :, 1] - v[:, :, 0]], 2)
+        v_target = v.flatten(2)[vmask].reshape(b, -1, 2 * p * p * c)
+        a = audio.reshape(b, 1, audio.shape[2] // p, p, audio.shape[3] // p,
+                          p).permute(0, 2, 4, 3, 5, 1).reshape(b, -1, p * p)
+        a_target = _norm_patches(a, 2)[amask].reshape(b, -1, p * p)
+    pred_v, pred_a, logits_v, logits_a = model(video, vmask, audio, amask)
+    labels = torch.arange(b)
+    hcmcl = sum(0.5 * (F.cross_entropy(lv, labels) +
+                       F.cross_entropy(la, labels))
+                for lv, la in zip(logits_v, logits_a))
+    return (F.mse_loss(pred_v, v_target) + F.mse_loss(pred_a, a_target)
+            + HCMCL_WEIGHT * hcmcl)
+
+
+def worker(args: argparse.Namespace) -> dict:
+    """One side's measurements, in this process."""
+    torch.set_num_threads(args.threads)
+    shared = torch.load(osp.join(args.work, 'shared.pt'), weights_only=True)
+    video, audio = shared['video'], shared['audio']
+    vmask, amask = shared['video_mask'], shared['audio_mask']
+
+    def make_opt(m: torch.nn.Module) -> torch.optim.Optimizer:
+        return torch.optim.AdamW(m.parameters(), lr=1e-4, betas=(0.9, 0.95),
+                                 weight_decay=0.05)
+    if args.side == 'theirs':
+        _authors_path(args)
+        model = _authors_model()
+        model.load_state_dict(shared['state_dict'], strict=True)
+        opt = make_opt(model)
+
+        def step() -> float:
+            loss = authors_loss(model, video, audio, vmask, amask)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.item()  # their engine reads it every step too
+    else:
+        from mmengine.optim import OptimWrapper
+
+        from hicmae.registry import MODELS
+        from hicmae.structures import AVDataSample
+        from hicmae.utils import convert_official_state_dict as convert
+        from hicmae.utils import register_all_modules
+        from hicmae.utils.official_config import pretrain_model_cfg
+        register_all_modules()
+        model = MODELS.build(pretrain_model_cfg(AUTHORS_KWARGS, 1e-6,
+                                                HCMCL_WEIGHT))
+        model.load_state_dict(convert(shared['state_dict']), strict=True)
+        wrapper = OptimWrapper(optimizer=make_opt(model))
+        inputs = dict(video=video, audio=audio)
+        samples = [AVDataSample().set_masks(vm, am)
+                   for vm, am in zip(vmask, amask)]
+
+        def step() -> float:
+            # train_step minus the preprocessor: the video is already
+            # normalised, as the authors' loader hands it to their engine
+            loss, _ = model.parse_losses(model.loss(inputs, samples))
+            wrapper.update_params(loss)  # backward, step, zero_grad
+            return loss.item()
+    model.train()
+    del shared
+    rss_built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    losses, times = [], []
+    for i in range(args.warmup + args.steps):
+        start = time.perf_counter()
+        losses.append(step())
+        if i >= args.warmup:
+            times.append(time.perf_counter() - start)
+    return dict(side=args.side, first_loss=losses[0], last_loss=losses[-1],
+                step_s=statistics.median(times), step_times_s=times,
+                rss_after_build_MiB=round(rss_built, 1),
+                peak_rss_MiB=round(resource.getrusage(
+                    resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                params_M=round(sum(p.numel() for p in model.parameters())
+                               / 1e6, 3),
+                torch=torch.__version__, threads=torch.get_num_threads())
+
+
+def _spawn(args: argparse.Namespace, side: str, work: str) -> dict:
+    """Run ``side`` in a fresh interpreter; its ``RESULT`` line as a dict."""
+    cmd = [sys.executable, osp.abspath(__file__), '--side', side, '--work',
+           work, '--authors-repo', args.authors_repo, '--batch',
+           str(args.batch), '--steps', str(args.steps), '--warmup',
+           str(args.warmup), '--threads', str(args.threads)]
+    cmd += ['--deps', args.deps] if args.deps else []
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                         check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f'{side} worker failed:\n{out.stderr[-3000:]}')
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith('RESULT ')]
+    return json.loads(lines[-1][len('RESULT '):]) if lines else {}
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Prepare, run the alternating pairs, print and save the summary."""
+    load = os.getloadavg()
+    if load[0] > 0.5:
+        print(f'WARNING: 1-minute load average is {load[0]:.2f} (> 0.5): '
+              'other processes use the CPU, timings are unreliable')
+    runs: List[dict] = []
+    with tempfile.TemporaryDirectory(prefix='hicmae_cmp_') as work:
+        _spawn(args, 'prepare', work)
+        for r in range(args.repeats):
+            order = ('ours', 'theirs') if r % 2 == 0 else ('theirs', 'ours')
+            for side in order:
+                before = os.getloadavg()  # was the machine busy?
+                runs.append(dict(_spawn(args, side, work), repeat=r,
+                                 loadavg_before=before))
+    sides: Dict[str, dict] = {}
+    for side in ('ours', 'theirs'):
+        mine = [x for x in runs if x['side'] == side]
+        sides[side] = dict(
+            step_s=statistics.median(x['step_s'] for x in mine),
+            peak_rss_MiB=statistics.median(x['peak_rss_MiB'] for x in mine),
+            rss_after_build_MiB=statistics.median(
+                x['rss_after_build_MiB'] for x in mine),
+            first_loss=mine[0]['first_loss'], params_M=mine[0]['params_M'])
+    diffs = [abs(a['first_loss'] - b['first_loss']) for a in runs
+             for b in runs if a['side'] == 'ours' and b['side'] == 'theirs']
+    agree = max(diffs) <= LOSS_TOL
+    summary = dict(
+        speedup_theirs_over_ours=sides['theirs']['step_s'] /
+        sides['ours']['step_s'],
+        peak_rss_ratio_ours_over_theirs=sides['ours']['peak_rss_MiB'] /
+        sides['theirs']['peak_rss_MiB'],
+        max_loss_diff=max(diffs), losses_agree=agree)
+    print(f"{'side':<8}{'step_s':>9}{'samples/s':>11}{'peak_RSS_MiB':>14}"
+          f"{'RSS_built':>11}{'first_loss':>12}{'params_M':>10}")
+    for side, s in sides.items():
+        print(f"{side:<8}{s['step_s']:>9.3f}{args.batch / s['step_s']:>11.3f}"
+              f"{s['peak_rss_MiB']:>14.1f}{s['rss_after_build_MiB']:>11.1f}"
+              f"{s['first_loss']:>12.6f}{s['params_M']:>10.3f}")
+    print(f"speed-up (theirs/ours step time): "
+          f"{summary['speedup_theirs_over_ours']:.3f}x; peak RSS ours/theirs:"
+          f" {summary['peak_rss_ratio_ours_over_theirs']:.3f}; max |loss "
+          f"diff| {summary['max_loss_diff']:.2e} "
+          f"({'agree' if agree else 'DISAGREE'} within {LOSS_TOL})")
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(command=[sys.executable] + sys.argv,
+                           torch=runs[0]['torch'],
+                           threads=runs[0]['threads'], batch=args.batch,
+                           steps=args.steps, warmup=args.warmup,
+                           loadavg_at_start=load, sides=sides,
+                           summary=summary, runs=runs), f, indent=2)
+    return 0 if agree else 1
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Command line; ``--side``/``--work`` are for the child processes."""
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--authors-repo', required=True,
+                   help="export of the authors' repository")
+    p.add_argument('--deps', help='pip --target folder with timm, einops, '
+                   'torchvision for their code')
+    p.add_argument('--batch', type=int, default=2)
+    p.add_argument('--steps', type=int, default=5)
+    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--json', help='write the results here')
+    p.add_argument('--side', choices=('prepare', 'ours', 'theirs'),
+                   help=argparse.SUPPRESS)
+    p.add_argument('--work', help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.steps < 1 or args.repeats < 1 or args.warmup < 0:
+        p.error('need --steps >= 1, --repeats >= 1, --warmup >= 0')
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Orchestrate, or be one of the child processes."""
+    args = parse_args(argv)
+    if args.side == 'prepare':
+        return prepare(args)
+    if args.side:
+        print('RESULT ' + json.dumps(worker(args)))
+        return 0
+    return compare(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
