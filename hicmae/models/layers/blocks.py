@@ -78,7 +78,7 @@ class Block(nn.Module):
         return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
 
 
-class CrossSelfBlock(nn.Module):
+class CrossSelfBlock(Block):
     """Cross-attention to a context, then a self-attention ``Block``'s body.
 
     ``x + CrossAttn(LN(x), LN_ctx(ctx))``, ``x + SelfAttn(LN(x))``,
@@ -91,7 +91,9 @@ class CrossSelfBlock(nn.Module):
                  drop: float = 0., attn_drop: float = 0.,
                  drop_path: float = 0., init_values: float = 0.,
                  norm_eps: float = 1e-6, use_sdpa: bool = True) -> None:
-        super().__init__()
+        super().__init__(dims, num_heads, mlp_ratio, qkv_bias, drop,
+                         attn_drop, drop_path, init_values, norm_eps,
+                         use_sdpa)
         self.cross_norm1 = nn.LayerNorm(dims, eps=norm_eps)
         self.cross_norm2 = nn.LayerNorm(context_dims, eps=norm_eps)
         self.cross_attn = Attention(dims, num_heads,
@@ -99,21 +101,11 @@ class CrossSelfBlock(nn.Module):
                                     qkv_bias=qkv_bias, attn_drop=attn_drop,
                                     proj_drop=drop, use_sdpa=use_sdpa)
         self.ls0 = _residual_scale(dims, init_values)
-        self.norm1 = nn.LayerNorm(dims, eps=norm_eps)
-        self.attn = Attention(dims, num_heads, qkv_bias=qkv_bias,
-                              attn_drop=attn_drop, proj_drop=drop,
-                              use_sdpa=use_sdpa)
-        self.ls1 = _residual_scale(dims, init_values)
-        self.norm2 = nn.LayerNorm(dims, eps=norm_eps)
-        self.mlp = Mlp(dims, int(dims * mlp_ratio), drop)
-        self.ls2 = _residual_scale(dims, init_values)
-        self.drop_path = _drop_path(drop_path)
 
     def forward(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         x = x + self.drop_path(self.ls0(self.cross_attn(
             self.cross_norm1(x), self.cross_norm2(context))))
-        x = x + self.drop_path(self.ls1(self.attn(self.norm1(x))))
-        return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
+        return super().forward(x)
 
 
 def stochastic_depth_rates(rate: float, depth: int) -> list:

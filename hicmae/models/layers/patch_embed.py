@@ -9,7 +9,23 @@ def _pair(x: Union[int, Sequence[int]]) -> Tuple[int, int]:
     return (x, x) if isinstance(x, int) else tuple(x)
 
 
-class PatchEmbed3D(nn.Module):
+class _PatchEmbed(nn.Module):
+    """Shared forward: check the input size, project, flatten to tokens."""
+
+    patch_size: Tuple[int, ...]
+    grid_size: Tuple[int, ...]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        expected = tuple(g * p for g, p in zip(self.grid_size,
+                                                self.patch_size))
+        if tuple(x.shape[2:]) != expected:
+            name = 'video' if len(expected) == 3 else 'audio'
+            raise ValueError(f'{name} input of shape {tuple(x.shape[1:])}, '
+                             f'the encoder was built for (C, *{expected})')
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class PatchEmbed3D(_PatchEmbed):
     """Embed a ``(B, C, T, H, W)`` clip into ``(B, N, D)`` tube tokens.
 
     Tokens are ordered ``(t, h, w)``: the order the masks and the
@@ -35,16 +51,8 @@ class PatchEmbed3D(nn.Module):
                               kernel_size=self.patch_size,
                               stride=self.patch_size)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        expected = tuple(g * p for g, p in zip(self.grid_size,
-                                                self.patch_size))
-        if tuple(x.shape[2:]) != expected:
-            raise ValueError(f'video input of shape {tuple(x.shape[1:])}, '
-                             f'the encoder was built for (C, *{expected})')
-        return self.proj(x).flatten(2).transpose(1, 2)
 
-
-class PatchEmbed2D(nn.Module):
+class PatchEmbed2D(_PatchEmbed):
     """Embed a ``(B, C, time, mel)`` spectrogram into ``(B, N, D)`` tokens.
 
     Tokens are ordered ``(time, mel)``.
@@ -66,11 +74,3 @@ class PatchEmbed2D(nn.Module):
         self.proj = nn.Conv2d(in_channels, embed_dims,
                               kernel_size=self.patch_size,
                               stride=self.patch_size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        expected = tuple(g * p for g, p in zip(self.grid_size,
-                                                self.patch_size))
-        if tuple(x.shape[2:]) != expected:
-            raise ValueError(f'audio input of shape {tuple(x.shape[1:])}, '
-                             f'the encoder was built for (C, *{expected})')
-        return self.proj(x).flatten(2).transpose(1, 2)
