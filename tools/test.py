@@ -67,8 +67,8 @@ def main(argv=None) -> None:
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
-    print_metrics(metrics)
     if runner.rank == 0:
+        print_metrics(metrics)
         with open(osp.join(cfg.work_dir, 'test_metrics.json'), 'w') as f:
             json.dump({k: v for k, v in metrics.items()
                        if isinstance(v, (int, float, list))}, f, indent=2)
