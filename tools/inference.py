@@ -1,0 +1,71 @@
+"""Recognise the emotion of one's own clips with a fine-tuned model.
+
+    python tools/inference.py VIDEO [VIDEO ...] --config CFG --checkpoint CKPT
+        [--audio WAV ...] [--out result.json] [--topk 3] [--device cpu]
+        [--cfg-options k=v ...]
+
+Each VIDEO is a video file with an audio track, or a frame folder (then
+give its wav with --audio, one per video, in order). The clips must show a
+face already cropped (like the training data); face detection is not part
+of this version. Scores are averaged over the config's test views. A clip
+that cannot be used gets a message naming it and why; the others still run.
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import DictAction  # noqa: E402
+
+from hicmae.apis import inference_recognizer, init_model, top_k  # noqa: E402
+from hicmae.datasets import BadSampleError  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('videos', nargs='+')
+    parser.add_argument('--config', required=True)
+    parser.add_argument('--checkpoint', required=True)
+    parser.add_argument('--audio', nargs='+',
+                        help='wav per video (needed for frame folders)')
+    parser.add_argument('--out', help='write every result as JSON here')
+    parser.add_argument('--topk', type=int, default=3)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+    if args.audio and len(args.audio) != len(args.videos):
+        parser.error('give one --audio per video')
+    model = init_model(args.config, args.checkpoint, args.device,
+                       args.cfg_options)
+    results, failed = {}, 0
+    for i, video in enumerate(args.videos):
+        audio = args.audio[i] if args.audio else None
+        try:
+            result = inference_recognizer(model, video, audio)
+        except BadSampleError as err:
+            print(f'{video}: skipped: {err.reason} ({err.path})',
+                  file=sys.stderr)
+            failed += 1
+            continue
+        if 'values' in result:
+            results[video] = dict(values=result['values'].tolist())
+            print(f'{video}: ' + ', '.join(f'{v:.3f}'
+                                           for v in result['values']))
+            continue
+        best = top_k(result, args.topk)
+        results[video] = dict(
+            label=result['classes'][result['label']],
+            scores=dict(zip(result['classes'],
+                            map(float, result['scores']))))
+        print(f'{video}\n' + '\n'.join(f'  {name:<16} {p:6.1%}'
+                                        for name, p in best))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=2)
+    return 1 if failed == len(args.videos) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
