@@ -16,34 +16,55 @@ def _get(cfg: dict, key: str, default=None):
     return cfg[key] if key in cfg else default
 
 
+def _common(official: dict, norm_eps: float) -> dict:
+    """Block settings every module shares."""
+    return dict(mlp_ratio=_get(official, 'mlp_ratio', 4.),
+                qkv_bias=_get(official, 'qkv_bias', True),
+                init_values=_get(official, 'init_values', 0.) or 0.,
+                norm_eps=norm_eps)
+
+
+def _trunk(official: dict, common: dict, prefix: str, fusion: str,
+           num_frames: int, tubelet_size: int) -> dict:
+    """Video encoder, audio encoder and fusion configs.
+
+    The two constructors name the same sizes differently:
+    ``{prefix}embed_dim`` / ``{prefix}depth`` / ``{prefix}num_heads`` (with
+    an ``_audio`` suffix for audio) and ``{fusion}depth`` /
+    ``{fusion}num_heads`` for the fusion encoder.
+    """
+    return dict(
+        video_encoder=dict(
+            type='VideoEncoder', img_size=official['img_size'],
+            num_frames=_get(official, 'all_frames', num_frames),
+            tubelet_size=_get(official, 'tubelet_size', tubelet_size),
+            patch_size=official['patch_size'],
+            in_channels=_get(official, 'in_chans', 3),
+            embed_dims=official[f'{prefix}embed_dim'],
+            depth=official[f'{prefix}depth'],
+            num_heads=official[f'{prefix}num_heads'], **common),
+        audio_encoder=dict(
+            type='AudioEncoder', input_size=tuple(official['img_size_audio']),
+            patch_size=official['patch_size_audio'],
+            embed_dims=official[f'{prefix}embed_dim_audio'],
+            depth=official[f'{prefix}depth_audio'],
+            num_heads=official[f'{prefix}num_heads_audio'], **common),
+        fusion=dict(type='CrossModalFusionEncoder',
+                    depth=official[f'{fusion}depth'],
+                    num_heads=official[f'{fusion}num_heads'], **common),
+    )
+
+
 def pretrain_model_cfg(official: dict, norm_eps: float = 1e-6,
                        hcmcl_weight: float = 0.0025,
                        num_frames: int = 16, tubelet_size: int = 2) -> dict:
     """Our ``HiCMAE`` config from the authors' pre-training arguments."""
     layers = tuple(_get(official, 'return_intermediate_features', (3, 6, 9)))
-    mlp_ratio = _get(official, 'mlp_ratio', 4.)
-    qkv_bias = _get(official, 'qkv_bias', True)
-    init_values = _get(official, 'init_values', 0.) or 0.
-    common = dict(mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
-                  init_values=init_values, norm_eps=norm_eps)
+    common = _common(official, norm_eps)
     return dict(
         type='HiCMAE',
-        video_encoder=dict(
-            type='VideoEncoder', img_size=official['img_size'],
-            num_frames=num_frames, tubelet_size=tubelet_size,
-            patch_size=official['patch_size'],
-            embed_dims=official['encoder_embed_dim'],
-            depth=official['encoder_depth'],
-            num_heads=official['encoder_num_heads'], **common),
-        audio_encoder=dict(
-            type='AudioEncoder', input_size=tuple(official['img_size_audio']),
-            patch_size=official['patch_size_audio'],
-            embed_dims=official['encoder_embed_dim_audio'],
-            depth=official['encoder_depth_audio'],
-            num_heads=official['encoder_num_heads_audio'], **common),
-        fusion=dict(type='CrossModalFusionEncoder',
-                    depth=official['encoder_fusion_depth'],
-                    num_heads=official['encoder_fusion_num_heads'], **common),
+        **_trunk(official, common, 'encoder_', 'encoder_fusion_',
+                 num_frames, tubelet_size),
         video_decoder=dict(
             type='HierarchicalDecoder',
             embed_dims=official['decoder_embed_dim'],
@@ -85,10 +106,7 @@ def finetune_model_cfg(official: dict, norm_eps: float = 1e-6,
                        num_frames: int = 16, tubelet_size: int = 2) -> dict:
     """Our ``AVRecognizer`` config from the authors' fine-tuning arguments
     (``AudioVisionTransformer``)."""
-    common = dict(mlp_ratio=_get(official, 'mlp_ratio', 4.),
-                  qkv_bias=_get(official, 'qkv_bias', True),
-                  init_values=_get(official, 'init_values', 0.) or 0.,
-                  norm_eps=norm_eps)
+    common = _common(official, norm_eps)
     activation = _get(official, 'head_activation_func')
     head = dict(type='HFFClsHead', num_classes=official['num_classes'],
                 norm_eps=norm_eps) if activation is None else \
@@ -96,22 +114,7 @@ def finetune_model_cfg(official: dict, norm_eps: float = 1e-6,
              activation=activation, norm_eps=norm_eps)
     return dict(
         type='AVRecognizer',
-        video_encoder=dict(
-            type='VideoEncoder', img_size=official['img_size'],
-            num_frames=_get(official, 'all_frames', num_frames),
-            tubelet_size=_get(official, 'tubelet_size', tubelet_size),
-            patch_size=official['patch_size'],
-            in_channels=_get(official, 'in_chans', 3),
-            embed_dims=official['embed_dim'], depth=official['depth'],
-            num_heads=official['num_heads'], **common),
-        audio_encoder=dict(
-            type='AudioEncoder', input_size=tuple(official['img_size_audio']),
-            patch_size=official['patch_size_audio'],
-            embed_dims=official['embed_dim_audio'],
-            depth=official['depth_audio'],
-            num_heads=official['num_heads_audio'], **common),
-        fusion=dict(type='CrossModalFusionEncoder',
-                    depth=official['fusion_depth'],
-                    num_heads=official['fusion_num_heads'], **common),
+        **_trunk(official, common, '', 'fusion_', num_frames,
+                 tubelet_size),
         head=head,
     )

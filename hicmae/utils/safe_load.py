@@ -4,7 +4,7 @@
 only tensors, containers and allow-listed types. MMEngine's checkpoints also
 hold its message hub (``HistoryBuffer`` objects with NumPy arrays), and the
 authors' checkpoints an ``argparse.Namespace``; these plain-data types are
-allow-listed here instead of falling back to ``weights_only=False``, which
+allow-listed here instead of turning the weights-only mode off, which
 would run whatever a crafted file asks for.
 """
 import argparse
