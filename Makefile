@@ -22,13 +22,10 @@ $(STAMP): $(VENV)/bin/python setup.py requirements/runtime.txt requirements/test
 
 install: $(STAMP)
 
-FT_CONFIG := configs/hicmae/hicmae_tiny_synthetic_finetune.py
-
+# generate data, pre-train, fine-tune, test, extract features, draw the
+# pictures: everything under work_dirs/demo/ (see tools/demo.py)
 demo: $(STAMP)
-	test -f data/synthetic/meta.json || $(PY) tools/data/make_synthetic_av.py data/synthetic --num-per-class 60
-	$(PY) tools/train.py configs/hicmae/hicmae_tiny_synthetic_pretrain.py
-	$(PY) tools/train.py $(FT_CONFIG)
-	$(PY) tools/test.py $(FT_CONFIG) work_dirs/hicmae_tiny_synthetic_finetune/epoch_30.pth
+	$(PY) tools/demo.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

@@ -68,10 +68,14 @@ EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR,
                      locations=['hicmae.evaluation'])
 
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
-                       locations=['hicmae.engine'])
+                       locations=['hicmae.visualization'])
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS,
-                       locations=['hicmae.engine'])
+                       locations=['hicmae.visualization'])
 
 # plain functions named in configs (e.g. FSDP wrap policies)
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS,
                      locations=['hicmae.engine'])
+
+# face detectors for cropping raw videos (no MMEngine counterpart)
+FACE_DETECTORS = Registry('face detector', scope='hicmae',
+                          locations=['hicmae.datasets.face'])

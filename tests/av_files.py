@@ -84,3 +84,52 @@ def touch_empty(path: Path) -> Path:
     with open(path, 'wb'):
         os.utime(path)
     return path
+
+
+_SKIN = (224, 172, 140)
+_SHADOW = (150, 105, 85)   # eye sockets: the dark band Haar features seek
+_DARK = (50, 35, 30)       # pupils, brows, hair
+
+
+def draw_face(img: np.ndarray, cx: float, cy: float,
+              width: float) -> np.ndarray:
+    """Draw (in place, RGB) a schematic frontal face ``width`` px wide
+    centred at ``(cx, cy)``, with the contrasts of a lit face: skin on a
+    darker background, hair, shadowed eye sockets with pupils and brows, a
+    nose shadow and a mouth. OpenCV's frontal Haar cascade finds it (checked
+    in tests/test_face_crop.py), from about 24 px wide."""
+    rx, ry = width / 2, width * 0.62
+
+    def ellipse(x, y, ax, ay, colour, start=0, end=360):
+        cv2.ellipse(img, (int(round(x)), int(round(y))),
+                    (max(1, int(round(ax))), max(1, int(round(ay)))), 0,
+                    start, end, colour, -1, cv2.LINE_AA)
+
+    ellipse(cx, cy, rx, ry, _SKIN)
+    ellipse(cx, cy - ry * 0.55, rx * 1.02, ry * 0.5, _DARK, 180, 360)
+    eye_y = cy - ry * 0.12
+    for side in (-1, 1):
+        ex = cx + side * rx * 0.4
+        ellipse(ex, eye_y, rx * 0.26, ry * 0.1, _SHADOW)
+        ellipse(ex, eye_y, rx * 0.16, ry * 0.055, _DARK)
+        brow_y = int(round(eye_y - ry * 0.2))
+        cv2.line(img, (int(round(ex - rx * 0.25)), brow_y),
+                 (int(round(ex + rx * 0.25)), brow_y), _DARK,
+                 max(1, int(width * 0.04)), cv2.LINE_AA)
+    ellipse(cx, cy + ry * 0.18, rx * 0.12, ry * 0.05, (170, 120, 100))
+    ellipse(cx, cy + ry * 0.45, rx * 0.35, ry * 0.06, (120, 50, 50))
+    return img
+
+
+def face_frames(centres, height: int = 96, width: int = 128,
+                face_width: float = 36, seed: int = 0) -> np.ndarray:
+    """RGB frames (uint8 ``(n, height, width, 3)``) of a noisy dark
+    background with a drawn face centred at ``centres[i]`` (``(x, y)``),
+    or no face where ``centres[i]`` is ``None``."""
+    rng = np.random.default_rng(seed)
+    out = np.full((len(centres), height, width, 3), 50, np.uint8)
+    out += rng.integers(0, 15, out.shape, dtype=np.uint8)
+    for img, centre in zip(out, centres):
+        if centre is not None:
+            draw_face(img, centre[0], centre[1], face_width)
+    return out

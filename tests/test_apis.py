@@ -38,7 +38,7 @@ def clips(tmp_path_factory):
 
 def test_inference_returns_averaged_probabilities(checkpoint, clips):
     model = init_model(CONFIG, checkpoint, cfg_options=SMALL)
-    result = inference_recognizer(model, clips[0])
+    result = inference_recognizer(model, clips[0], face_crop=False)
     assert result['scores'].shape == (6, )
     assert np.isclose(result['scores'].sum(), 1.0, atol=1e-5)
     assert result['classes'][0] == 'neutral'
@@ -49,7 +49,7 @@ def test_inference_returns_averaged_probabilities(checkpoint, clips):
 
 def test_features_have_the_documented_shapes(checkpoint, clips):
     model = init_model(CONFIG, checkpoint, cfg_options=SMALL)
-    feats = extract_features(model, clips[0])
+    feats = extract_features(model, clips[0], face_crop=False)
     assert feats['feature'].shape == (2 * (256 + 256), )
     assert feats['video_layers'].shape == (2, 256)
     assert feats['fused_audio'].shape == (256, )
@@ -74,7 +74,8 @@ def test_tool_reports_each_clip_and_goes_on(checkpoint, clips, tmp_path):
         [sys.executable, 'tools/inference.py', clips[0], missing, clips[1],
          '--audio', clips[0], clips[0], clips[2], '--config', CONFIG,
          '--checkpoint', checkpoint, '--out', str(out), '--topk', '2',
-         '--cfg-options', *(f'{k}={v}' for k, v in SMALL.items())],
+         '--no-face-crop', '--cfg-options',
+         *(f'{k}={v}' for k, v in SMALL.items())],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f'{missing}: skipped: file not found' in proc.stderr

@@ -203,6 +203,29 @@ def test_patch_embed_3d_token_order_is_t_h_w():
     assert changed.nonzero().flatten().tolist() == [6]
 
 
+@pytest.mark.parametrize('embed,shape', [
+    # a non-square frame (2 x 2 x 3 tubes) catches swapped grid axes
+    (PatchEmbed3D(img_size=(32, 48), num_frames=4, tubelet_size=2,
+                  patch_size=16, in_channels=3, embed_dims=8),
+     (2, 3, 4, 32, 48)),
+    (PatchEmbed2D(input_size=(64, 48), patch_size=16, embed_dims=8),
+     (2, 1, 64, 48)),
+])
+def test_patch_embed_of_kept_patches_equals_convolution(embed, shape):
+    """Projecting only the kept patches gives the convolution's tokens."""
+    torch.manual_seed(0)
+    x = torch.randn(shape)
+    n = embed.num_patches
+    keep = torch.zeros(2, n, dtype=torch.bool)
+    keep[0, [0, 3, n - 1]] = True
+    keep[1, [1, 2, 4]] = True
+    full = embed(x)
+    kept = embed(x, keep)
+    assert kept.shape == (2, 3, 8)
+    torch.testing.assert_close(kept, full[keep].reshape(2, 3, 8),
+                               rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize('src,dst', [((2, 4, 4), (4, 8, 8)),
                                      ((4, 4), (6, 3)), ((5, ), (9, ))])
 def test_interpolate_table_grid_size(src, dst):

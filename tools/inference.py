@@ -2,13 +2,17 @@
 
     python tools/inference.py VIDEO [VIDEO ...] --config CFG --checkpoint CKPT
         [--audio WAV ...] [--out result.json] [--topk 3] [--device cpu]
-        [--cfg-options k=v ...]
+        [--no-face-crop] [--cfg-options k=v ...]
 
 Each VIDEO is a video file with an audio track, or a frame folder (then
-give its wav with --audio, one per video, in order). The clips must show a
-face already cropped (like the training data); face detection is not part
-of this version. Scores are averaged over the config's test views. A clip
-that cannot be used gets a message naming it and why; the others still run.
+give its wav with --audio, one per video, in order). The models see face
+crops, like their training data: the sampled frames of a video file are
+cropped to the largest face first (OpenCV Haar cascade, smoothed over the
+clip); --no-face-crop skips that for videos that are face crops already.
+Frame folders are taken as face crops (tools/data/crop_faces.py writes
+them). Scores are averaged over the config's test views. A clip that cannot
+be used (no face found, no audio, corrupt file...) gets a message naming it
+and why; the others still run. Exit status 1 only if no clip could be used.
 """
 import argparse
 import json
@@ -33,6 +37,9 @@ def main(argv=None) -> int:
     parser.add_argument('--out', help='write every result as JSON here')
     parser.add_argument('--topk', type=int, default=3)
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--no-face-crop', dest='face_crop',
+                        action='store_false',
+                        help='the videos are face crops already')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.audio and len(args.audio) != len(args.videos):
@@ -43,9 +50,13 @@ def main(argv=None) -> int:
     for i, video in enumerate(args.videos):
         audio = args.audio[i] if args.audio else None
         try:
-            result = inference_recognizer(model, video, audio)
+            result = inference_recognizer(model, video, audio,
+                                          face_crop=args.face_crop)
         except BadSampleError as err:
-            print(f'{video}: skipped: {err.reason} ({err.path})',
+            hint = (' (if the video is a face crop already, pass '
+                    '--no-face-crop)' if err.reason.startswith('no face')
+                    else '')
+            print(f'{video}: skipped: {err.reason} ({err.path}){hint}',
                   file=sys.stderr)
             failed += 1
             continue

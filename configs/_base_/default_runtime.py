@@ -30,8 +30,16 @@ env_cfg = dict(
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 log_level = 'INFO'
 
+# pictures and scalars go to <work_dir>/<timestamp>/vis_data/; for
+# TensorBoard as well (pip install tensorboard), use instead:
+# vis_backends = [dict(type='LocalVisBackend'),
+#                 dict(type='TensorboardVisBackend')]
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+# MMEngine's Visualizer plus hicmae's pictures (reconstructions, confusion
+# matrices, t-SNE, curves); add dict(type='ReconstructionVisHook',
+# interval=500) to a pre-training recipe's custom_hooks to record what the
+# model reconstructs while it trains
+visualizer = dict(type='AVVisualizer', vis_backends=vis_backends)
 
 randomness = dict(seed=0, deterministic=False)
 load_from = None

@@ -15,3 +15,11 @@ train_dataloader = dict(batch_size=batch_size_per_gpu)
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='float16',
                      loss_scale='dynamic')
 default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=3))
+
+# the runtime's hooks, plus reconstruction pictures every 2000 iterations
+# (work_dir/<timestamp>/vis_data/vis_image/)
+custom_hooks = [
+    dict(type='BadSampleLogHook'),
+    dict(type='RNGStateHook'),
+    dict(type='ReconstructionVisHook', interval=2000, num_samples=2),
+]

@@ -26,3 +26,10 @@ param_scheduler = [
 train_cfg = dict(max_epochs=10)
 default_hooks = dict(logger=dict(interval=5),
                      checkpoint=dict(interval=5, max_keep_ckpts=2))
+# the runtime's hooks, plus reconstruction pictures every 5 epochs
+# (work_dir/<timestamp>/vis_data/vis_image/)
+custom_hooks = [
+    dict(type='BadSampleLogHook'),
+    dict(type='RNGStateHook'),
+    dict(type='ReconstructionVisHook', interval=135, num_samples=2),
+]

@@ -1,4 +1,5 @@
 """Python API: build a recognizer, classify clips, extract embeddings."""
+import os.path as osp
 from typing import Dict, List, Optional, Union
 
 import numpy as np
@@ -40,11 +41,36 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     return model.to(device).eval()
 
 
-def _view_batches(model, video: str, audio: Optional[str]) -> dict:
+def _is_frame_folder(video: str) -> bool:
+    return osp.splitext(video)[1] == '' or osp.isdir(video)
+
+
+def inference_pipeline(model, video: str,
+                  face_crop: Union[bool, dict] = True) -> List[dict]:
+    """The config's test pipeline for ``video``, with ``FaceCrop`` right
+    after ``DecodeFrames`` for a video file when ``face_crop`` is true (a
+    dict: the ``FaceCrop`` arguments). Frame folders are taken as prepared
+    face crops (``tools/data/crop_faces.py``) and are left alone."""
+    steps = [dict(t) for t in model.cfg.test_dataloader.dataset.pipeline]
+    names = [t.get('type') for t in steps]
+    if not face_crop or _is_frame_folder(video) or 'FaceCrop' in names:
+        return steps
+    if 'DecodeFrames' not in names:
+        raise ValueError('cannot add face cropping: the test pipeline has no '
+                         'DecodeFrames step (pass face_crop=False)')
+    crop = dict(type='FaceCrop')
+    if isinstance(face_crop, dict):
+        crop.update(face_crop)
+    steps.insert(names.index('DecodeFrames') + 1, crop)
+    return steps
+
+
+def _view_batches(model, video: str, audio: Optional[str],
+                  face_crop: Union[bool, dict]) -> dict:
     """Every test view of one clip, collated into one batch."""
     cfg = model.cfg.test_dataloader.dataset
     segments, crops = cfg.get('num_views', (1, 1))
-    pipeline = Compose([t for t in cfg.pipeline])
+    pipeline = Compose(inference_pipeline(model, video, face_crop))
     views = []
     for t in range(segments):
         for s in range(crops):
@@ -57,20 +83,24 @@ def _view_batches(model, video: str, audio: Optional[str]) -> dict:
 
 
 @torch.no_grad()
-def inference_recognizer(model, video: str, audio: Optional[str] = None
+def inference_recognizer(model, video: str, audio: Optional[str] = None,
+                         face_crop: Union[bool, dict] = True
                          ) -> Dict[str, object]:
     """Class probabilities of one clip, averaged over the test views.
 
     ``video`` is a video file (its audio track is used unless ``audio``
-    names a wav) or a frame folder with ``audio`` given. Raises
-    :class:`hicmae.datasets.BadSampleError` naming the file and reason
-    for unusable input.
+    names a wav) or a frame folder with ``audio`` given. A video file's
+    sampled frames are cropped to the face first (see
+    :func:`inference_pipeline`) unless ``face_crop=False`` (for videos that
+    are face crops already).
+    Raises :class:`hicmae.datasets.BadSampleError` naming the file and
+    reason for unusable input, e.g. no face found.
 
     Returns ``dict(scores=np.ndarray (K,), label=int, classes=list)``; for
     a regression model ``dict(values=np.ndarray (T,))``.
     """
-    batch = model.data_preprocessor(_view_batches(model, video, audio),
-                                    False)
+    batch = model.data_preprocessor(
+        _view_batches(model, video, audio, face_crop), False)
     samples = model.predict(**batch)
     if 'pred_value' in samples[0]:
         values = torch.stack([s.pred_value for s in samples]).mean(0)
@@ -83,17 +113,19 @@ def inference_recognizer(model, video: str, audio: Optional[str] = None
 
 
 @torch.no_grad()
-def extract_features(model, video: str, audio: Optional[str] = None
+def extract_features(model, video: str, audio: Optional[str] = None,
+                     face_crop: Union[bool, dict] = True
                      ) -> Dict[str, np.ndarray]:
-    """Embeddings of one clip, averaged over the test views.
+    """Embeddings of one clip, averaged over the test views (inputs and
+    ``face_crop`` as for :func:`inference_recognizer`).
 
     Keys: ``feature`` (the normalised fused feature the classifier sees),
     and per modality ``video_layers`` / ``audio_layers`` (token-averaged
     normalised output of every encoder layer, ``(layers, C)``) and, with
     fusion, ``fused_video`` / ``fused_audio``.
     """
-    batch = model.data_preprocessor(_view_batches(model, video, audio),
-                                    False)
+    batch = model.data_preprocessor(
+        _view_batches(model, video, audio, face_crop), False)
     feats = model.extract_feat(batch['inputs'])
     out = {k: v.mean(0).cpu().numpy() for k, v in feats.items()}
     out['feature'] = model.head.feature(feats).mean(0).cpu().numpy()

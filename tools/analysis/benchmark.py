@@ -2,7 +2,8 @@
 
     python tools/analysis/benchmark.py model [--size tiny small base]
         [--batch 2] [--steps 5] [--warmup 2] [--dtype fp32 bf16]
-        [--attn sdpa explicit] [--with-cp] [--compile] [--json OUT]
+        [--attn sdpa explicit] [--adamw fused loop] [--with-cp]
+        [--backward-step] [--compile] [--json OUT]
     python tools/analysis/benchmark.py data [--source mp4 frames]
         [--clips-per-class 1] [--iters 16] [--size-px 160] [--json OUT]
 
@@ -69,7 +70,7 @@ def run_model_case(args) -> dict:
     import torch
     from mmengine.optim import OptimWrapper
 
-    from hicmae.engine import AmpOptimWrapper
+    from hicmae.engine import AmpOptimWrapper, BackwardStepOptimWrapper
     from hicmae.registry import MODELS
     from hicmae.utils import register_all_modules
     register_all_modules()
@@ -81,9 +82,13 @@ def run_model_case(args) -> dict:
         for name in ('video_encoder', 'audio_encoder', 'fusion',
                      'video_decoder', 'audio_decoder'):
             setattr(model, name, torch.compile(getattr(model, name)))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    # fused: what the configs use; loop: torch's default on CPU
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4,
+                                  fused=args.adamw[0] == 'fused')
     if args.dtype[0] == 'bf16':
         wrapper = AmpOptimWrapper(optimizer=optimizer, dtype='bfloat16')
+    elif args.backward_step:
+        wrapper = BackwardStepOptimWrapper(optimizer=optimizer)
     else:
         wrapper = OptimWrapper(optimizer=optimizer)
     data = _batch(model, args.batch, device)
@@ -106,7 +111,8 @@ def run_model_case(args) -> dict:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         peak_kind = 'peak_rss_MiB'
     return dict(size=args.size[0], batch=args.batch, dtype=args.dtype[0],
-                attn=args.attn[0], with_cp=args.with_cp,
+                attn=args.attn[0], adamw=args.adamw[0], with_cp=args.with_cp,
+                backward_step=args.backward_step,
                 compile=args.compile, device=args.device,
                 step_s=round(seconds, 4),
                 samples_per_s=round(args.batch / seconds, 3),
@@ -120,17 +126,19 @@ def run_model_case(args) -> dict:
 def model_cases(args) -> list:
     """Run every combination of the options, each in a subprocess."""
     results = []
-    for size, dtype, attn in itertools.product(args.size, args.dtype,
-                                               args.attn):
+    for size, dtype, attn, adamw in itertools.product(
+            args.size, args.dtype, args.attn, args.adamw):
         cmd = [sys.executable, osp.abspath(__file__), 'model', '--single',
                '--size', size, '--dtype', dtype, '--attn', attn,
+               '--adamw', adamw,
                '--batch', str(args.batch), '--steps', str(args.steps),
                '--warmup', str(args.warmup), '--device', args.device]
         cmd += ['--with-cp'] if args.with_cp else []
+        cmd += ['--backward-step'] if args.backward_step else []
         cmd += ['--compile'] if args.compile else []
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
-            raise RuntimeError(f'case {size}/{dtype}/{attn} failed:\n'
+            raise RuntimeError(f'case {size}/{dtype}/{attn}/{adamw} failed:\n'
                                f'{out.stderr[-2000:]}')
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return results
@@ -194,7 +202,11 @@ def main(argv=None) -> int:
                    choices=['fp32', 'bf16'])
     m.add_argument('--attn', nargs='+', default=['sdpa'],
                    choices=['sdpa', 'explicit'])
+    m.add_argument('--adamw', nargs='+', default=['fused'],
+                   choices=['fused', 'loop'])
     m.add_argument('--with-cp', action='store_true')
+    m.add_argument('--backward-step', action='store_true',
+                   help='AdamW inside backward (fp32 only)')
     m.add_argument('--compile', action='store_true')
     m.add_argument('--device', default='cuda' if _has_cuda() else 'cpu')
     m.add_argument('--single', action='store_true', help=argparse.SUPPRESS)
@@ -207,6 +219,8 @@ def main(argv=None) -> int:
     d.add_argument('--size-px', type=int, default=160)
     d.add_argument('--json')
     args = parser.parse_args(argv)
+    if args.what == 'model' and args.backward_step and 'bf16' in args.dtype:
+        parser.error('--backward-step measures fp32 steps only')
     if args.what == 'model' and args.single:
         print(json.dumps(run_model_case(args)))
         return 0

@@ -2,6 +2,7 @@
 
     python tools/analysis/compare_authors.py --authors-repo PATH [--deps PATH]
         [--batch 2] [--steps 5] [--warmup 2] [--repeats 3] [--json OUT]
+        [--backward-step] [--with-cp]
 
 ``--authors-repo``: an export of sunlicai/HiCMAE; ``--deps``: a ``pip
 install --target`` folder with what it imports (timm, einops, torchvision).
@@ -11,10 +12,19 @@ A prepare process builds the authors' Base model under ``manual_seed(0)``
 and saves its state dict, one batch and one set of masks. Each side then
 runs in its own process (so peak RSS is that side's alone) with the same
 weights, batch and masks: ``--warmup`` + ``--steps`` fp32 steps (forward,
-loss, backward, AdamW). The pair is repeated in alternating order; the
+loss, backward, AdamW; each side with the AdamW implementation its own
+training code selects). The pair is repeated in alternating order; the
 first-step losses must agree within 1e-3, else the exit status is 1.
+
+Memory, per side: ``peak_RSS`` (the process's peak, loading included),
+``steps_peak`` (the peak during the steps: the kernel's mark is reset once
+the model is built) and ``step_added`` (``steps_peak`` minus the RSS before
+the first step: gradients, optimizer state, activations). ``--backward-step``
+and ``--with-cp`` measure our memory-saving options (AdamW inside backward,
+decoder activation checkpointing).
 """
 import argparse
+import gc
 import json
 import os
 import os.path as osp
@@ -126,6 +136,16 @@ def authors_loss(model: torch.nn.Module, video: torch.Tensor,
             + HCMCL_WEIGHT * hcmcl)
 
 
+def _our_adamw_impl() -> dict:
+    """``fused``/``foreach`` as our pre-training schedule sets them (the
+    authors' optimizer factory builds a plain AdamW: a per-tensor loop)."""
+    from mmengine.config import Config
+    opt = Config.fromfile(osp.join(
+        REPO, 'configs/_base_/schedules/pretrain_adamw_100e.py'
+    )).optim_wrapper.optimizer
+    return {k: opt[k] for k in ('fused', 'foreach') if k in opt}
+
+
 def worker(args: argparse.Namespace) -> dict:
     """One side's measurements, in this process."""
     torch.set_num_threads(args.threads)
@@ -133,9 +153,9 @@ def worker(args: argparse.Namespace) -> dict:
     video, audio = shared['video'], shared['audio']
     vmask, amask = shared['video_mask'], shared['audio_mask']
 
-    def make_opt(m: torch.nn.Module) -> torch.optim.Optimizer:
+    def make_opt(m: torch.nn.Module, **impl) -> torch.optim.Optimizer:
         return torch.optim.AdamW(m.parameters(), lr=1e-4, betas=(0.9, 0.95),
-                                 weight_decay=0.05)
+                                 weight_decay=0.05, **impl)
     if args.side == 'theirs':
         _authors_path(args)
         model = _authors_model()
@@ -151,6 +171,7 @@ def worker(args: argparse.Namespace) -> dict:
     else:
         from mmengine.optim import OptimWrapper
 
+        from hicmae.engine import BackwardStepOptimWrapper
         from hicmae.registry import MODELS
         from hicmae.structures import AVDataSample
         from hicmae.utils import convert_official_state_dict as convert
@@ -160,7 +181,12 @@ def worker(args: argparse.Namespace) -> dict:
         model = MODELS.build(pretrain_model_cfg(AUTHORS_KWARGS, 1e-6,
                                                 HCMCL_WEIGHT))
         model.load_state_dict(convert(shared['state_dict']), strict=True)
-        wrapper = OptimWrapper(optimizer=make_opt(model))
+        if args.with_cp:  # recompute the decoders' activations in backward
+            model.video_decoder.with_cp = model.audio_decoder.with_cp = True
+        # the AdamW implementation our pre-training schedule selects
+        wrapper_type = BackwardStepOptimWrapper if args.backward_step \
+            else OptimWrapper
+        wrapper = wrapper_type(optimizer=make_opt(model, **_our_adamw_impl()))
         inputs = dict(video=video, audio=audio)
         samples = [AVDataSample().set_masks(vm, am)
                    for vm, am in zip(vmask, amask)]
@@ -173,7 +199,9 @@ def worker(args: argparse.Namespace) -> dict:
             return loss.item()
     model.train()
     del shared
+    gc.collect()
     rss_built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = _reset_peak_rss()  # the steps' peak, not the loading's
     losses, times = [], []
     for i in range(args.warmup + args.steps):
         start = time.perf_counter()
@@ -185,9 +213,33 @@ def worker(args: argparse.Namespace) -> dict:
                 rss_after_build_MiB=round(rss_built, 1),
                 peak_rss_MiB=round(resource.getrusage(
                     resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                rss_before_steps_MiB=base,
+                steps_peak_rss_MiB=_status_mib('VmHWM'),
                 params_M=round(sum(p.numel() for p in model.parameters())
                                / 1e6, 3),
                 torch=torch.__version__, threads=torch.get_num_threads())
+
+
+def _status_mib(field: str) -> Optional[float]:
+    """A memory figure of ``/proc/self/status`` in MiB (Linux only)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss() -> Optional[float]:
+    """Reset the kernel's peak-RSS mark (``VmHWM``); the current RSS."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError:
+        return None
+    return _status_mib('VmRSS')
 
 
 def _spawn(args: argparse.Namespace, side: str, work: str) -> dict:
@@ -197,6 +249,8 @@ def _spawn(args: argparse.Namespace, side: str, work: str) -> dict:
            str(args.batch), '--steps', str(args.steps), '--warmup',
            str(args.warmup), '--threads', str(args.threads)]
     cmd += ['--deps', args.deps] if args.deps else []
+    cmd += ['--backward-step'] if args.backward_step else []
+    cmd += ['--with-cp'] if args.with_cp else []
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env,
                          check=False)
@@ -229,6 +283,12 @@ def compare(args: argparse.Namespace) -> int:
             peak_rss_MiB=statistics.median(x['peak_rss_MiB'] for x in mine),
             rss_after_build_MiB=statistics.median(
                 x['rss_after_build_MiB'] for x in mine),
+            steps_peak_rss_MiB=_median(
+                x['steps_peak_rss_MiB'] for x in mine),
+            step_added_MiB=_median(
+                x['steps_peak_rss_MiB'] - x['rss_before_steps_MiB']
+                if x['steps_peak_rss_MiB'] and x['rss_before_steps_MiB']
+                else None for x in mine),
             first_loss=mine[0]['first_loss'], params_M=mine[0]['params_M'])
     diffs = [abs(a['first_loss'] - b['first_loss']) for a in runs
              for b in runs if a['side'] == 'ours' and b['side'] == 'theirs']
@@ -238,16 +298,28 @@ def compare(args: argparse.Namespace) -> int:
         sides['ours']['step_s'],
         peak_rss_ratio_ours_over_theirs=sides['ours']['peak_rss_MiB'] /
         sides['theirs']['peak_rss_MiB'],
+        steps_peak_ratio_ours_over_theirs=_ratio(
+            sides['ours']['steps_peak_rss_MiB'],
+            sides['theirs']['steps_peak_rss_MiB']),
+        step_added_ratio_ours_over_theirs=_ratio(
+            sides['ours']['step_added_MiB'],
+            sides['theirs']['step_added_MiB']),
         max_loss_diff=max(diffs), losses_agree=agree)
     print(f"{'side':<8}{'step_s':>9}{'samples/s':>11}{'peak_RSS_MiB':>14}"
-          f"{'RSS_built':>11}{'first_loss':>12}{'params_M':>10}")
+          f"{'steps_peak':>12}{'step_added':>12}{'first_loss':>12}"
+          f"{'params_M':>10}")
     for side, s in sides.items():
         print(f"{side:<8}{s['step_s']:>9.3f}{args.batch / s['step_s']:>11.3f}"
-              f"{s['peak_rss_MiB']:>14.1f}{s['rss_after_build_MiB']:>11.1f}"
+              f"{s['peak_rss_MiB']:>14.1f}{_fmt(s['steps_peak_rss_MiB']):>12}"
+              f"{_fmt(s['step_added_MiB']):>12}"
               f"{s['first_loss']:>12.6f}{s['params_M']:>10.3f}")
     print(f"speed-up (theirs/ours step time): "
           f"{summary['speedup_theirs_over_ours']:.3f}x; peak RSS ours/theirs:"
-          f" {summary['peak_rss_ratio_ours_over_theirs']:.3f}; max |loss "
+          f" {summary['peak_rss_ratio_ours_over_theirs']:.3f} (steps only: "
+          f"{_fmt(summary['steps_peak_ratio_ours_over_theirs'], 3)}, added "
+          f"by the steps: "
+          f"{_fmt(summary['step_added_ratio_ours_over_theirs'], 3)}); "
+          f"max |loss "
           f"diff| {summary['max_loss_diff']:.2e} "
           f"({'agree' if agree else 'DISAGREE'} within {LOSS_TOL})")
     if args.json:
@@ -259,6 +331,19 @@ def compare(args: argparse.Namespace) -> int:
                            loadavg_at_start=load, sides=sides,
                            summary=summary, runs=runs), f, indent=2)
     return 0 if agree else 1
+
+
+def _median(values) -> Optional[float]:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return a / b if a is not None and b else None
+
+
+def _fmt(value: Optional[float], digits: int = 1) -> str:
+    return 'n/a' if value is None else f'{value:.{digits}f}'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -274,6 +359,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--json', help='write the results here')
+    p.add_argument('--backward-step', action='store_true',
+                   help='ours: BackwardStepOptimWrapper (AdamW inside '
+                   'backward, gradients freed at once)')
+    p.add_argument('--with-cp', action='store_true',
+                   help="ours: activation checkpointing in the decoders")
     p.add_argument('--side', choices=('prepare', 'ours', 'theirs'),
                    help=argparse.SUPPRESS)
     p.add_argument('--work', help=argparse.SUPPRESS)

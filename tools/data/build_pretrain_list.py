@@ -9,21 +9,13 @@ For VoxCeleb2: ``DATA_ROOT`` is the dataset root and ``SUBDIR`` ``dev/mp4``
 ``DATA_ROOT/pretrain_list.txt`` unless ``--out`` says otherwise.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-def find_videos(root: str, subdir: str, ext: str) -> list:
-    base = osp.join(root, subdir)
-    if not osp.isdir(base):
-        raise FileNotFoundError(f'no folder {base}')
-    found = []
-    for folder, _, files in os.walk(base):
-        for name in files:
-            if name.lower().endswith(ext):
-                found.append(osp.relpath(osp.join(folder, name), root))
-    return sorted(p.replace(os.sep, '/') for p in found)
+from hicmae.datasets.list_builders.voxceleb2 import find_videos  # noqa: E402
 
 
 def main(argv=None) -> int:

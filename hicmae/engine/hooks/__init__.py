@@ -1,5 +1,6 @@
 """Hooks."""
 from .bad_sample_log_hook import BadSampleLogHook
+from .reconstruction_vis_hook import ReconstructionVisHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['BadSampleLogHook', 'RNGStateHook']
+__all__ = ['BadSampleLogHook', 'ReconstructionVisHook', 'RNGStateHook']

@@ -17,6 +17,19 @@ def _stack_masks(data_samples: Sequence[AVDataSample], key: str
     return torch.stack([s.get(key) for s in data_samples])
 
 
+def _head_view(head, inputs: torch.Tensor, mask: torch.Tensor,
+               pred: torch.Tensor) -> dict:
+    """One modality of :meth:`HiCMAE.reconstruct`."""
+    source = inputs.float()
+    if head.mean is not None:
+        view = (1, -1) + (1, ) * (source.dim() - 2)
+        source = source * head.std.view(view) + head.mean.view(view)
+    return dict(input=source, mask=mask, pred=pred.float(),
+                target=head.target(inputs, mask),
+                patch_size=tuple(head.patch_size), norm_pix=head.norm_pix,
+                frame_diff=head.frame_diff)
+
+
 @MODELS.register_module()
 class HiCMAE(BaseAVModel):
     """Hierarchical Contrastive Masked Autoencoder (pre-training model).
@@ -158,6 +171,27 @@ class HiCMAE(BaseAVModel):
             sample.set_field(v_target[i], 'target_video')
             sample.set_field(a_target[i], 'target_audio')
         return list(data_samples)
+
+    @torch.no_grad()
+    def reconstruct(self, inputs: dict, data_samples: Sequence[AVDataSample]
+                    ) -> Dict[str, dict]:
+        """What pictures of the reconstruction need, per modality.
+
+        Returns ``{'video': {...}, 'audio': {...}}``, each with ``input``
+        (``(B, C, *S)`` in the head's input space: video mapped back to
+        ``[0, 1]`` when the head un-normalises it), ``mask`` (bool
+        ``(B, N)``), ``pred`` and ``target`` (``(B, N_hidden, P * C)`` in
+        the target space) and the head's ``patch_size``, ``norm_pix`` and
+        ``frame_diff``, from which :mod:`hicmae.visualization` maps the
+        predictions back to pixels and filterbank values.
+        """
+        video, audio, v_mask, a_mask = self._unpack(inputs, data_samples)
+        out = self.forward_outputs(video, audio, v_mask, a_mask)
+        return dict(
+            video=_head_view(self.video_head, video, v_mask,
+                             out['pred_video']),
+            audio=_head_view(self.audio_head, audio, a_mask,
+                             out['pred_audio']))
 
     def forward(self, inputs: dict,
                 data_samples: Optional[Sequence[AVDataSample]] = None,

@@ -72,10 +72,13 @@ class ViTEncoder(BaseModule):
 
     def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None
                 ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
-        tokens = self.patch_embed(x)
-        tokens = tokens + self.pos_embed.to(tokens.dtype)
-        if mask is not None:
-            tokens = keep_visible(tokens, mask)
+        if mask is None:
+            tokens = self.patch_embed(x) + self.pos_embed.to(x.dtype)
+        else:
+            # keep_visible first: it checks the mask's shape and counts
+            pos = keep_visible(self.pos_embed.to(x.dtype).expand(
+                x.shape[0], -1, -1), mask)
+            tokens = self.patch_embed(x, ~mask) + pos
         inters = []
         for i, block in enumerate(self.blocks):
             tokens = run_block(block, tokens, with_cp=self.with_cp)

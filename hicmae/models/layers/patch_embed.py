@@ -1,7 +1,9 @@
 """Patch embeddings: tubelets for video, square patches for spectrograms."""
-from typing import Sequence, Tuple, Union
+import math
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -15,14 +17,41 @@ class _PatchEmbed(nn.Module):
     patch_size: Tuple[int, ...]
     grid_size: Tuple[int, ...]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor,
+                keep: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``(B, N, D)`` tokens; with ``keep`` (``(B, N)`` bool, the same
+        count per sample) only the kept tokens, ``(B, N_keep, D)``."""
         expected = tuple(g * p for g, p in zip(self.grid_size,
                                                 self.patch_size))
         if tuple(x.shape[2:]) != expected:
             name = 'video' if len(expected) == 3 else 'audio'
             raise ValueError(f'{name} input of shape {tuple(x.shape[1:])}, '
                              f'the encoder was built for (C, *{expected})')
-        return self.proj(x).flatten(2).transpose(1, 2)
+        if keep is None:
+            return self.proj(x).flatten(2).transpose(1, 2)
+        # pre-training keeps 10-20 % of the patches: project only those
+        # instead of convolving the whole input and discarding the rest
+        patches = self._patches(x)[keep].reshape(x.shape[0], -1,
+                                                 patches_dim(self))
+        return F.linear(patches, self.proj.weight.flatten(1), self.proj.bias)
+
+    def _patches(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, N, C * prod(patch_size))`` in token order, each patch
+        flattened like the convolution's weight (channel first)."""
+        b, c = x.shape[:2]
+        shape = [b, c]
+        for g, p in zip(self.grid_size, self.patch_size):
+            shape += [g, p]
+        nd = len(self.grid_size)
+        grid_axes = [2 + 2 * i for i in range(nd)]
+        patch_axes = [3 + 2 * i for i in range(nd)]
+        return x.reshape(shape).permute(0, *grid_axes, 1, *patch_axes) \
+            .reshape(b, -1, c * math.prod(self.patch_size))
+
+
+def patches_dim(embed: _PatchEmbed) -> int:
+    """Values per flattened patch of ``embed`` (channels x patch volume)."""
+    return embed.proj.in_channels * math.prod(embed.patch_size)
 
 
 class PatchEmbed3D(_PatchEmbed):
