@@ -54,6 +54,20 @@ def list_videos(src_root: str, exts: Sequence[str],
     return sorted(found)
 
 
+def videos_to_process(args: argparse.Namespace) -> Optional[List[str]]:
+    """The videos the :func:`add_common_args` arguments name, or ``None``
+    after printing why there are none (no folder, no video)."""
+    if not osp.isdir(args.src_root):
+        print(f'error: no folder {args.src_root}', file=sys.stderr)
+        return None
+    videos = list_videos(args.src_root, args.ext, args.list_file)
+    if not videos:
+        print(f'error: no videos ({" ".join(args.ext)}) under '
+              f'{args.src_root}', file=sys.stderr)
+        return None
+    return videos
+
+
 def output_stem(video: str, src_root: str, out_root: str) -> str:
     """``out_root/<video relative to src_root, without extension>``."""
     rel = osp.relpath(osp.abspath(video), osp.abspath(src_root))

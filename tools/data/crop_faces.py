@@ -47,8 +47,9 @@ import numpy as np  # noqa: E402
 
 from hicmae.datasets import BadSampleError  # noqa: E402
 from hicmae.datasets.batch_jobs import (Outcome, add_common_args,  # noqa
-                                        list_videos, plan, report, run_jobs,
-                                        short_error, temp_name)
+                                        plan, report, run_jobs,
+                                        short_error, temp_name,
+                                        videos_to_process)
 from hicmae.datasets.face import ClipFaceCropper  # noqa: E402
 
 DONE = '.done'
@@ -179,13 +180,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.size < 1 or args.every < 1 or args.margin <= 0:
         parser.error('--size and --every must be >= 1, --margin positive')
-    if not osp.isdir(args.src_root):
-        print(f'error: no folder {args.src_root}', file=sys.stderr)
-        return 2
-    videos = list_videos(args.src_root, args.ext, args.list_file)
-    if not videos:
-        print(f'error: no videos ({" ".join(args.ext)}) under '
-              f'{args.src_root}', file=sys.stderr)
+    videos = videos_to_process(args)
+    if videos is None:
         return 2
     opts = dict(size=args.size, every=args.every, margin=args.margin,
                 smooth=args.smooth, quality=args.quality,

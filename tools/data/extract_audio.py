@@ -30,8 +30,9 @@ from scipy.io import wavfile  # noqa: E402
 
 from hicmae.datasets import BadSampleError  # noqa: E402
 from hicmae.datasets.batch_jobs import (Outcome, add_common_args,  # noqa
-                                        list_videos, plan, report, run_jobs,
-                                        short_error, temp_name)
+                                        plan, report, run_jobs,
+                                        short_error, temp_name,
+                                        videos_to_process)
 
 SAMPLE_RATE = 16000
 
@@ -86,13 +87,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_common_args(parser)
     args = parser.parse_args(argv)
-    if not osp.isdir(args.src_root):
-        print(f'error: no folder {args.src_root}', file=sys.stderr)
-        return 2
-    videos = list_videos(args.src_root, args.ext, args.list_file)
-    if not videos:
-        print(f'error: no videos ({" ".join(args.ext)}) under '
-              f'{args.src_root}', file=sys.stderr)
+    videos = videos_to_process(args)
+    if videos is None:
         return 2
     tasks, outside = plan(videos, args.src_root, args.out_root, '.wav')
     outcomes = outside + run_jobs(extract_one, tasks, args.workers)

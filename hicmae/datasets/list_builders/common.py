@@ -10,9 +10,11 @@ sample's source video to the preprocessed frame folder and wav (the
 """
 import os
 import os.path as osp
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import (Dict, Iterable, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 VIDEO_EXTS = ('.mp4', '.avi', '.flv', '.mkv', '.mov', '.webm', '.m4v',
               '.mpg', '.mpeg')
@@ -92,6 +94,21 @@ def index_by_stem(paths: Iterable[str], report: Report, root: str = '',
             continue
         index[k] = path
     return index
+
+
+def named_clips(src_root: str, report: Report, pattern: re.Pattern,
+                what: str) -> Iterator[Tuple[str, str, str, re.Match]]:
+    """``(stem, path, full path, match)`` of every clip under ``src_root``
+    whose file name matches ``pattern``; the others are reported as
+    skipped, ``what`` saying what a name should look like."""
+    for name, path in index_by_stem(find_files(src_root), report,
+                                    src_root).items():
+        where = osp.join(src_root, path)
+        match = pattern.match(name)
+        if match:
+            yield name, path, where, match
+        else:
+            report.skip(where, f'not {what}')
 
 
 def group_folds(groups: Sequence[str], num_folds: int) -> Dict[str, int]:

@@ -14,12 +14,11 @@ per fold and 19 in the last (fold 1 tests on 1001-1018, fold 5 on
 1073-1091), as in the authors' lists. Four clips the dataset's README
 reports as broken are left out, as the authors did.
 """
-import os.path as osp
 import re
 from typing import List
 
-from .common import (FoldLists, ListBuilder, Report, Sample, find_files,
-                     index_by_stem, speaker_independent_folds)
+from .common import (FoldLists, ListBuilder, Report, Sample, named_clips,
+                     speaker_independent_folds)
 
 EMOTION_CODES = ('ANG', 'DIS', 'FEA', 'HAP', 'NEU', 'SAD')
 ACTORS = tuple(str(i) for i in range(1001, 1092))
@@ -38,14 +37,9 @@ class CremaDBuilder(ListBuilder):
 
     def collect(self, src_root: str, report: Report) -> List[Sample]:
         samples = []
-        for name, path in index_by_stem(find_files(src_root),
-                                        report, src_root).items():
-            where = osp.join(src_root, path)
-            match = NAME.match(name)
-            if not match:
-                report.skip(where, 'not a CREMA-D clip name '
-                            '(expected like 1001_DFA_ANG_XX)')
-                continue
+        for name, path, where, match in named_clips(
+                src_root, report, NAME,
+                'a CREMA-D clip name (expected like 1001_DFA_ANG_XX)'):
             actor, _, emotion, _ = match.groups()
             if emotion not in EMOTION_CODES:
                 report.skip(where, f'unknown emotion code {emotion!r} '

@@ -25,7 +25,7 @@ import re
 from typing import Dict, List
 
 from .common import (FoldLists, LayoutError, ListBuilder, Report, Sample,
-                     find_files, index_by_stem, speaker_independent_folds)
+                     named_clips, speaker_independent_folds)
 
 SESSIONS = tuple(str(i) for i in range(1, 7))
 LABEL_CODES = ('A', 'H', 'N', 'S')
@@ -77,14 +77,9 @@ class MspImprovBuilder(ListBuilder):
     def collect(self, src_root: str, report: Report) -> List[Sample]:
         labels = read_evaluation(find_evaluation(src_root), report)
         samples, seen = [], set()
-        for name, path in index_by_stem(find_files(src_root),
-                                        report, src_root).items():
-            where = osp.join(src_root, path)
-            match = NAME.match(name)
-            if not match:
-                report.skip(where, 'not an MSP-IMPROV clip name (expected '
-                            'like MSP-IMPROV-S01A-F01-P-FM01)')
-                continue
+        for name, path, where, match in named_clips(
+                src_root, report, NAME, 'an MSP-IMPROV clip name (expected '
+                'like MSP-IMPROV-S01A-F01-P-FM01)'):
             seen.add(name)
             session = str(int(match.group(2)))
             code = labels.get(name)

@@ -17,12 +17,11 @@ Labels: emotion code minus one, 01 neutral, 02 calm, 03 happy, 04 sad,
 Folds: 6 actor-independent folds of 4 consecutive actors (fold 1 tests on
 actors 1-4, fold 6 on 21-24), as in the authors' lists.
 """
-import os.path as osp
 import re
 from typing import List
 
-from .common import (FoldLists, ListBuilder, Report, Sample, find_files,
-                     index_by_stem, speaker_independent_folds)
+from .common import (FoldLists, ListBuilder, Report, Sample, named_clips,
+                     speaker_independent_folds)
 
 ACTORS = tuple(f'{i:02d}' for i in range(1, 25))
 NAME = re.compile(r'^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)$')
@@ -39,14 +38,9 @@ class RavdessBuilder(ListBuilder):
 
     def collect(self, src_root: str, report: Report) -> List[Sample]:
         samples = []
-        for name, path in index_by_stem(find_files(src_root),
-                                        report, src_root).items():
-            where = osp.join(src_root, path)
-            match = NAME.match(name)
-            if not match:
-                report.skip(where, 'not a RAVDESS clip name '
-                            '(expected like 01-01-06-01-02-01-12)')
-                continue
+        for _, path, where, match in named_clips(
+                src_root, report, NAME, 'a RAVDESS clip name (expected '
+                'like 01-01-06-01-02-01-12)'):
             modality, channel, emotion, _, _, _, actor = match.groups()
             if modality != '01':
                 report.ignore('video-only (02) / audio-only (03) copies')
