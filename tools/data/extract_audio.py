@@ -29,10 +29,9 @@ import numpy as np  # noqa: E402
 from scipy.io import wavfile  # noqa: E402
 
 from hicmae.datasets import BadSampleError  # noqa: E402
-from hicmae.datasets.batch_jobs import (Outcome, add_common_args,  # noqa
-                                        plan, report, run_jobs,
-                                        short_error, temp_name,
-                                        videos_to_process)
+from batch_jobs import (Outcome, add_common_args, plan,  # noqa: E402
+                        report, run_jobs, short_error, temp_name,
+                        videos_to_process)
 
 SAMPLE_RATE = 16000
 

@@ -1,5 +1,6 @@
-"""Shared machinery of the per-video preparation tools (tools/data/
-extract_audio.py, crop_faces.py): listing videos, mirroring their paths
+"""Shared machinery of the per-video preparation tools in this folder
+(extract_audio.py, crop_faces.py; Python puts a script's folder on the
+import path, so they import it by name): listing videos, mirroring their paths
 under an output root, temporary names, parallel runs with a progress bar and
 the failure report."""
 import argparse
