@@ -129,3 +129,24 @@ def build_tiny():
         return MODELS.build(tiny_model_cfg(**overrides))
 
     return _build
+
+
+# The synthetic recognizer with 2-block encoders: for the inference, feature
+# and face-crop tests, which need a fine-tuned-layout checkpoint, not a
+# trained one.
+SYNTHETIC_FT_CONFIG = str(
+    REPO_ROOT / 'configs/hicmae/hicmae_tiny_synthetic_finetune.py')
+SMALL_RECOGNIZER = {'model.video_encoder.depth': 2,
+                    'model.audio_encoder.depth': 2}
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory) -> str:
+    """A fine-tuned-layout checkpoint of the small synthetic recognizer."""
+    from hicmae.apis import init_model
+    torch.manual_seed(0)
+    model = init_model(SYNTHETIC_FT_CONFIG, None,
+                       cfg_options=SMALL_RECOGNIZER)
+    path = tmp_path_factory.mktemp('ckpt') / 'ft.pth'
+    torch.save({'state_dict': model.state_dict()}, path)
+    return str(path)

@@ -9,22 +9,12 @@ import pytest
 import torch
 
 from av_files import frames, tone, write_frame_folder, write_mp4, write_wav
+from conftest import SMALL_RECOGNIZER, SYNTHETIC_FT_CONFIG
 from hicmae.apis import extract_features, inference_recognizer, init_model
 from hicmae.datasets import BadSampleError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG = str(REPO_ROOT / 'configs/hicmae/hicmae_tiny_synthetic_finetune.py')
-SMALL = {'model.video_encoder.depth': 2, 'model.audio_encoder.depth': 2}
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
-    """A fine-tuned-layout checkpoint of the small synthetic recognizer."""
-    torch.manual_seed(0)
-    model = init_model(CONFIG, None, cfg_options=SMALL)
-    path = tmp_path_factory.mktemp('ckpt') / 'ft.pth'
-    torch.save({'state_dict': model.state_dict()}, path)
-    return str(path)
+CONFIG, SMALL = SYNTHETIC_FT_CONFIG, SMALL_RECOGNIZER
 
 
 @pytest.fixture(scope='module')

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from av_files import face_frames, tone, touch_empty, write_mp4
+from conftest import SMALL_RECOGNIZER, SYNTHETIC_FT_CONFIG
 from hicmae.apis import extract_features, init_model
 from hicmae.apis.feature_extraction import (clip_views, collate_views,
                                             dataset_from_config,
@@ -22,8 +23,7 @@ from hicmae.apis.feature_extraction import (clip_views, collate_views,
 from hicmae.datasets.synthetic_av import make_synthetic_av
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG = str(REPO_ROOT / 'configs/hicmae/hicmae_tiny_synthetic_finetune.py')
-SMALL = {'model.video_encoder.depth': 2, 'model.audio_encoder.depth': 2}
+CONFIG, SMALL = SYNTHETIC_FT_CONFIG, SMALL_RECOGNIZER
 ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore',
            PYTHON=sys.executable)
 
@@ -34,16 +34,6 @@ def synthetic(tmp_path_factory):
     make_synthetic_av(str(root), num_per_class=3, size=64, duration=2.6,
                       seed=1, overwrite=True)
     return root
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
-    """A fine-tuned-layout checkpoint of the small synthetic recognizer."""
-    torch.manual_seed(0)
-    model = init_model(CONFIG, None, cfg_options=SMALL)
-    path = tmp_path_factory.mktemp('ckpt') / 'ft.pth'
-    torch.save({'state_dict': model.state_dict()}, path)
-    return str(path)
 
 
 @pytest.fixture(scope='module')

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from mmcv.transforms import Compose
 
 from av_files import draw_face, face_frames, frames, tone, write_mp4
+from conftest import SMALL_RECOGNIZER, SYNTHETIC_FT_CONFIG
 from hicmae.apis import inference_recognizer, init_model
 from hicmae.apis.inference import inference_pipeline
 from hicmae.datasets import BadSampleError
@@ -20,8 +20,7 @@ from hicmae.datasets.face import (ClipFaceCropper, FaceBoxes, FaceDetector,
 from hicmae.registry import FACE_DETECTORS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG = str(REPO_ROOT / 'configs/hicmae/hicmae_tiny_synthetic_finetune.py')
-SMALL = {'model.video_encoder.depth': 2, 'model.audio_encoder.depth': 2}
+CONFIG, SMALL = SYNTHETIC_FT_CONFIG, SMALL_RECOGNIZER
 
 
 class ScriptedDetector(FaceDetector):
@@ -236,12 +235,8 @@ def test_face_crop_transform_after_decode_frames(clips):
 # -- inference -------------------------------------------------------------
 
 @pytest.fixture(scope='module')
-def model_files(tmp_path_factory):
-    torch.manual_seed(0)
-    model = init_model(CONFIG, None, cfg_options=SMALL)
-    path = tmp_path_factory.mktemp('ckpt') / 'ft.pth'
-    torch.save({'state_dict': model.state_dict()}, path)
-    return str(path), model
+def model_files(checkpoint):
+    return checkpoint, init_model(CONFIG, checkpoint, cfg_options=SMALL)
 
 
 def test_face_crop_goes_right_after_decode_frames(model_files, clips,
