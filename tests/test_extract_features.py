@@ -20,20 +20,11 @@ from hicmae.apis.feature_extraction import (clip_views, collate_views,
                                             dataset_from_config,
                                             dataset_from_files,
                                             extract_dataset_features)
-from hicmae.datasets.synthetic_av import make_synthetic_av
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG, SMALL = SYNTHETIC_FT_CONFIG, SMALL_RECOGNIZER
 ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore',
            PYTHON=sys.executable)
-
-
-@pytest.fixture(scope='module')
-def synthetic(tmp_path_factory):
-    root = tmp_path_factory.mktemp('synthetic')
-    make_synthetic_av(str(root), num_per_class=3, size=64, duration=2.6,
-                      seed=1, overwrite=True)
-    return root
 
 
 @pytest.fixture(scope='module')

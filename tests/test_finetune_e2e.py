@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from hicmae.datasets.synthetic_av import make_synthetic_av
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PRETRAIN = 'configs/hicmae/hicmae_tiny_synthetic_pretrain.py'
@@ -23,14 +22,6 @@ def _run(*args):
     assert proc.returncode == 0, \
         f'{args}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}'
     return proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope='module')
-def synthetic(tmp_path_factory):
-    root = tmp_path_factory.mktemp('synthetic')
-    make_synthetic_av(str(root), num_per_class=3, size=64, duration=2.6,
-                      seed=1, overwrite=True)
-    return root
 
 
 @pytest.fixture(scope='module')

@@ -111,6 +111,29 @@ def named_clips(src_root: str, report: Report, pattern: re.Pattern,
             report.skip(where, f'not {what}')
 
 
+def split_samples(entries: Iterable[Tuple[object, int]],
+                  videos: Dict[object, str], split_file: str,
+                  unmatched: Dict[object, str]) -> List[Sample]:
+    """Samples of an official split file's ``(key, label)`` entries whose
+    key names a found video; the other keys go to ``unmatched`` (key ->
+    split file) for :func:`report_unmatched`."""
+    samples = []
+    for key, label in entries:
+        if key in videos:
+            samples.append(Sample(videos[key], label))
+        else:
+            unmatched.setdefault(key, split_file)
+    return samples
+
+
+def report_unmatched(report: Report, unmatched: Dict[object, str],
+                     what: str) -> None:
+    """Report split-file entries without a video (``what``: 'name')."""
+    for key, split_file in sorted(unmatched.items()):
+        report.skip(str(key), f'listed in {split_file} but no video of '
+                    f'that {what}')
+
+
 def group_folds(groups: Sequence[str], num_folds: int) -> Dict[str, int]:
     """Split an ordered list of speakers (or sessions) into ``num_folds``
     contiguous blocks: ``{group: fold}`` with folds from 1.

@@ -18,8 +18,8 @@ import csv
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
-from .common import (FoldLists, LayoutError, ListBuilder, Report, Sample,
-                     find_files, index_by_stem)
+from .common import (FoldLists, LayoutError, ListBuilder, Report, find_files, index_by_stem, report_unmatched,
+                     split_samples)
 
 SPLIT_DIR = 'EmoLabel_DataSplit'
 
@@ -90,15 +90,8 @@ class DfewBuilder(ListBuilder):
             for split in ('train', 'test'):
                 path = osp.join(split_dir, f'{split}(single-labeled)',
                                 f'set_{k}.csv')
-                samples = []
-                for number, label in read_split_csv(path, len(self.classes),
-                                                    report):
-                    if number in videos:
-                        samples.append(Sample(videos[number], label))
-                    else:
-                        unmatched.setdefault(number, path)
-                folds[k][split] = samples
-        for number, path in sorted(unmatched.items()):
-            report.skip(str(number), f'listed in {path} but no video '
-                        'of that number')
+                folds[k][split] = split_samples(
+                    read_split_csv(path, len(self.classes), report),
+                    videos, path, unmatched)
+        report_unmatched(report, unmatched, 'number')
         return folds

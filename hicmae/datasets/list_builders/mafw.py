@@ -19,8 +19,8 @@ import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
-from .common import (FoldLists, LayoutError, ListBuilder, Report, Sample,
-                     find_files, index_by_stem)
+from .common import (FoldLists, LayoutError, ListBuilder, Report, find_files, index_by_stem, report_unmatched,
+                     split_samples)
 
 SPLIT_DIR = osp.join('Train & Test Set', 'single', 'no_caption')
 
@@ -85,14 +85,8 @@ class MafwBuilder(ListBuilder):
             folds[k] = {}
             for split in ('train', 'test'):
                 path = osp.join(split_dir, f'set_{k}', f'{split}.txt')
-                samples = []
-                for name, label in read_split_file(path, self.classes,
-                                                   report):
-                    if name in videos:
-                        samples.append(Sample(videos[name], label))
-                    else:
-                        unmatched.setdefault(name, path)
-                folds[k][split] = samples
-        for name, path in sorted(unmatched.items()):
-            report.skip(name, f'listed in {path} but no video of that name')
+                folds[k][split] = split_samples(
+                    read_split_file(path, self.classes, report), videos,
+                    path, unmatched)
+        report_unmatched(report, unmatched, 'name')
         return folds
