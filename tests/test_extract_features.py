@@ -140,7 +140,8 @@ def test_two_processes_write_the_same_files(single, listing, synthetic,
     proc = _extract([str(listing[0]), '--batch-size', '2', '--num-workers',
                      '0', '--all-layers'], two, synthetic, checkpoint,
                     launch=2)
-    assert 'connected to 1 peer ranks' in proc.stdout + proc.stderr  # gloo
+    # (the ranks' gloo log lines interleave: world_size below proves it)
+    assert proc.returncode == 0
     arrays1, rows1, meta1 = _load(one)
     arrays2, rows2, meta2 = _load(two)
     assert meta2['world_size'] == 2 and meta1['world_size'] == 1
