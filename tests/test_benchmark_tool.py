@@ -25,9 +25,21 @@ def test_model_benchmark_reports_each_case(tmp_path):
     for r in rows:
         assert r['samples_per_s'] > 0 and r['peak_MiB'] > 0
         assert r['params_M'] > 1
+        # live tensors: at least the weights and the AdamW moments
+        assert r['tensor_peak_MiB'] > 3 * 4 * r['params_M']
     # same weights and batch: both attention kernels give the same loss
     assert abs(rows[0]['loss'] - rows[1]['loss']) < 1e-3
     assert 'samples_per_s' in table
+
+
+def test_model_benchmark_memory_options(tmp_path):
+    out = tmp_path / 'model.json'
+    _run('model', '--size', 'tiny', '--batch', '1', '--steps', '1',
+         '--warmup', '0', '--with-cp', 'selective', '--backward-step',
+         '--default-malloc', '--json', str(out))
+    (row, ) = json.loads(out.read_text())['results']
+    assert row['with_cp'] == 'selective' and row['backward_step']
+    assert row['samples_per_s'] > 0 and row['tensor_peak_MiB'] > 0
 
 
 def test_data_benchmark_reports_clips_per_second(tmp_path):

@@ -53,6 +53,8 @@ def test_one_step_matches_the_authors(tmp_path):
     for side in result['sides'].values():
         assert side['step_s'] > 0 and side['peak_rss_MiB'] > 0
         assert side['params_M'] > 90  # the Base model, not a smaller one
+        # live tensors: at least the weights and the two AdamW moments
+        assert side['tensor_peak_MiB'] > 3 * 4 * side['params_M']
     assert {r['side'] for r in result['runs']} == {'ours', 'theirs'}
     # same weights, batch and masks: both sides compute the same loss
     ours, theirs = (result['sides'][s]['first_loss']

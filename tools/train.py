@@ -2,7 +2,7 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]
         [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
-        [--launcher none|pytorch|slurm]
+        [--launcher none|pytorch|slurm] [--default-malloc]
 """
 import argparse
 import os
@@ -15,6 +15,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from hicmae.engine import (ConfigError, check_train_config,  # noqa: E402
                            prepare_cpu_distributed)
+from hicmae.utils import keep_freed_memory  # noqa: E402
 from hicmae.utils import register_all_modules  # noqa: E402
 
 
@@ -36,6 +37,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='override config entries, key=value')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument(
+        '--default-malloc', action='store_true',
+        help="keep glibc's allocator defaults on CPU (by default freed "
+        'activations stay in the process, see hicmae/utils/cpu_malloc.py)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -96,6 +101,10 @@ def main(argv=None) -> None:
     except ConfigError as err:
         sys.exit(f'error: {err}')
     prepare_cpu_distributed(cfg)
+    import torch
+    if not args.default_malloc and not torch.cuda.is_available():
+        # CPU training re-faults its large activations every step otherwise
+        keep_freed_memory()
     runner = build_runner(cfg)
     runner.train()
 

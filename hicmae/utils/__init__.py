@@ -1,4 +1,5 @@
 """Utilities: registration, safe checkpoint loading, official layouts."""
+from .cpu_malloc import keep_freed_memory
 from .official_checkpoint import (convert_official_state_dict,
                                   is_official_state_dict, official_to_ours)
 from .safe_load import (UnsafeCheckpointError, register_safe_globals,
@@ -6,7 +7,7 @@ from .safe_load import (UnsafeCheckpointError, register_safe_globals,
 from .setup_env import register_all_modules
 
 __all__ = [
-    'convert_official_state_dict', 'is_official_state_dict',
-    'official_to_ours', 'UnsafeCheckpointError', 'register_safe_globals',
-    'safe_torch_load', 'register_all_modules'
+    'keep_freed_memory', 'convert_official_state_dict',
+    'is_official_state_dict', 'official_to_ours', 'UnsafeCheckpointError',
+    'register_safe_globals', 'safe_torch_load', 'register_all_modules'
 ]

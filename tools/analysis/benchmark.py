@@ -2,8 +2,9 @@
 
     python tools/analysis/benchmark.py model [--size tiny small base]
         [--batch 2] [--steps 5] [--warmup 2] [--dtype fp32 bf16]
-        [--attn sdpa explicit] [--adamw fused loop] [--with-cp]
-        [--backward-step] [--compile] [--json OUT]
+        [--attn sdpa explicit] [--adamw fused loop]
+        [--with-cp full|selective] [--backward-step] [--compile]
+        [--default-malloc] [--json OUT]
     python tools/analysis/benchmark.py data [--source mp4 frames]
         [--clips-per-class 1] [--iters 16] [--size-px 160] [--json OUT]
 
@@ -11,17 +12,17 @@
 pre-training model at the paper's input size (16x160x160 video, 256x128
 fbank, masks 0.9 / 0.8) on generated batches, every combination of the
 options in its own subprocess, so each peak-memory figure is that case's
-alone: peak RSS of the process on CPU, ``torch.cuda.max_memory_allocated``
-on GPU. ``data`` times the pre-training pipeline (decode, crop, fbank,
-masks, pack) per worker on generated clips. Both print a table and
-optionally write JSON.
+alone: on CPU the peak RSS of the process and the peak of live tensors
+(PyTorch's memory tracker, one extra step), on GPU
+``torch.cuda.max_memory_allocated``. ``data`` times the pre-training
+pipeline (decode, crop, fbank, masks, pack) per worker on generated clips.
+Both print a table and optionally write JSON.
 """
 import argparse
 import itertools
 import json
 import os
 import os.path as osp
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,14 +34,14 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _model_cfg(size: str, attn: str, with_cp: bool):
+def _model_cfg(size: str, attn: str, with_cp):
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models',
                                    f'hicmae_{size}.py')).model
     for key in ('video_encoder', 'audio_encoder', 'fusion', 'video_decoder',
                 'audio_decoder'):
         cfg[key]['use_sdpa'] = attn == 'sdpa'
-        cfg[key]['with_cp'] = with_cp
+        cfg[key]['with_cp'] = with_cp or False
     return cfg
 
 
@@ -72,10 +73,13 @@ def run_model_case(args) -> dict:
 
     from hicmae.engine import AmpOptimWrapper, BackwardStepOptimWrapper
     from hicmae.registry import MODELS
-    from hicmae.utils import register_all_modules
+    from hicmae.utils import keep_freed_memory, register_all_modules
+    from hicmae.utils.memory_stats import peak_rss_mib, tensor_peak_mib
     register_all_modules()
     torch.manual_seed(0)
     device = torch.device(args.device)
+    if device.type == 'cpu' and not args.default_malloc:
+        keep_freed_memory()
     model = MODELS.build(_model_cfg(args.size[0], args.attn[0],
                                     args.with_cp)).to(device)
     if args.compile:
@@ -107,9 +111,14 @@ def run_model_case(args) -> dict:
     if device.type == 'cuda':
         peak = torch.cuda.max_memory_allocated() / 2**20
         peak_kind = 'cuda_max_allocated_MiB'
+        tensor_peak = round(peak, 1)
     else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_rss_mib()
         peak_kind = 'peak_rss_MiB'
+        # one more, untracked-by-the-timer step under the memory tracker
+        tensor_peak = tensor_peak_mib(
+            lambda: model.train_step(data, wrapper), model,
+            wrapper.optimizer)
     return dict(size=args.size[0], batch=args.batch, dtype=args.dtype[0],
                 attn=args.attn[0], adamw=args.adamw[0], with_cp=args.with_cp,
                 backward_step=args.backward_step,
@@ -117,6 +126,7 @@ def run_model_case(args) -> dict:
                 step_s=round(seconds, 4),
                 samples_per_s=round(args.batch / seconds, 3),
                 peak_MiB=round(peak, 1), peak_kind=peak_kind,
+                tensor_peak_MiB=tensor_peak,
                 params_M=round(sum(p.numel() for p in model.parameters())
                                / 1e6, 3),
                 loss=round(float(losses['loss']), 4),
@@ -133,7 +143,8 @@ def model_cases(args) -> list:
                '--adamw', adamw,
                '--batch', str(args.batch), '--steps', str(args.steps),
                '--warmup', str(args.warmup), '--device', args.device]
-        cmd += ['--with-cp'] if args.with_cp else []
+        cmd += ['--with-cp', args.with_cp] if args.with_cp else []
+        cmd += ['--default-malloc'] if args.default_malloc else []
         cmd += ['--backward-step'] if args.backward_step else []
         cmd += ['--compile'] if args.compile else []
         out = subprocess.run(cmd, capture_output=True, text=True)
@@ -204,7 +215,11 @@ def main(argv=None) -> int:
                    choices=['sdpa', 'explicit'])
     m.add_argument('--adamw', nargs='+', default=['fused'],
                    choices=['fused', 'loop'])
-    m.add_argument('--with-cp', action='store_true')
+    m.add_argument('--with-cp', choices=['full', 'selective'],
+                   help='activation checkpointing of every block')
+    m.add_argument('--default-malloc', action='store_true',
+                   help="CPU: keep glibc's allocator defaults (by default "
+                   'freed memory stays in the process, as in tools/train.py)')
     m.add_argument('--backward-step', action='store_true',
                    help='AdamW inside backward (fp32 only)')
     m.add_argument('--compile', action='store_true')

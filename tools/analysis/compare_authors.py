@@ -2,7 +2,8 @@
 
     python tools/analysis/compare_authors.py --authors-repo PATH [--deps PATH]
         [--batch 2] [--steps 5] [--warmup 2] [--repeats 3] [--json OUT]
-        [--backward-step] [--with-cp]
+        [--backward-step] [--with-cp full|selective]
+        [--malloc ours|both|none]
 
 ``--authors-repo``: an export of sunlicai/HiCMAE; ``--deps``: a ``pip
 install --target`` folder with what it imports (timm, einops, torchvision).
@@ -19,16 +20,19 @@ first-step losses must agree within 1e-3, else the exit status is 1.
 Memory, per side: ``peak_RSS`` (the process's peak, loading included),
 ``steps_peak`` (the peak during the steps: the kernel's mark is reset once
 the model is built) and ``step_added`` (``steps_peak`` minus the RSS before
-the first step: gradients, optimizer state, activations). ``--backward-step``
-and ``--with-cp`` measure our memory-saving options (AdamW inside backward,
-decoder activation checkpointing).
+the first step: gradients, optimizer state, activations);
+``tensor_peak`` (live tensors at their peak during one more, untimed step,
+by PyTorch's memory tracker: no libraries, no allocator slack).
+``--malloc`` says which side keeps freed memory in the process (what our
+``tools/train.py`` does on CPU; default: ours). ``--backward-step``
+and ``--with-cp full|selective`` measure our memory-saving options (AdamW
+inside backward, activation checkpointing of every block).
 """
 import argparse
 import gc
 import json
 import os
 import os.path as osp
-import resource
 import statistics
 import subprocess
 import sys
@@ -43,6 +47,24 @@ import torch.nn.functional as F
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
+
+
+def _standalone(name: str):
+    """``hicmae/utils/<name>.py`` loaded by path: importing it as part of
+    the package would load MMEngine into the authors' process too and add
+    to their memory figures."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        f'hicmae_{name}', osp.join(REPO, 'hicmae', 'utils', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_mem = _standalone('memory_stats')
+peak_rss_mib, reset_peak_rss = _mem.peak_rss_mib, _mem.reset_peak_rss
+status_mib, tensor_peak_mib = _mem.status_mib, _mem.tensor_peak_mib
+keep_freed_memory = _standalone('cpu_malloc').keep_freed_memory
 
 # pretrain_base.sh of the authors: Base constructor + its depth flags
 AUTHORS_KWARGS = dict(
@@ -149,6 +171,10 @@ def _our_adamw_impl() -> dict:
 def worker(args: argparse.Namespace) -> dict:
     """One side's measurements, in this process."""
     torch.set_num_threads(args.threads)
+    tuned_malloc = args.malloc == 'both' or (
+        args.malloc == 'ours' and args.side == 'ours')
+    if tuned_malloc:  # what tools/train.py does on CPU
+        keep_freed_memory()
     shared = torch.load(osp.join(args.work, 'shared.pt'), weights_only=True)
     video, audio = shared['video'], shared['audio']
     vmask, amask = shared['video_mask'], shared['audio_mask']
@@ -161,6 +187,8 @@ def worker(args: argparse.Namespace) -> dict:
         model = _authors_model()
         model.load_state_dict(shared['state_dict'], strict=True)
         opt = make_opt(model)
+
+        optimizer = opt
 
         def step() -> float:
             loss = authors_loss(model, video, audio, vmask, amask)
@@ -181,12 +209,15 @@ def worker(args: argparse.Namespace) -> dict:
         model = MODELS.build(pretrain_model_cfg(AUTHORS_KWARGS, 1e-6,
                                                 HCMCL_WEIGHT))
         model.load_state_dict(convert(shared['state_dict']), strict=True)
-        if args.with_cp:  # recompute the decoders' activations in backward
-            model.video_decoder.with_cp = model.audio_decoder.with_cp = True
+        if args.with_cp:  # checkpoint every block's activations
+            for module in model.modules():
+                if hasattr(module, 'with_cp'):
+                    module.with_cp = args.with_cp
         # the AdamW implementation our pre-training schedule selects
         wrapper_type = BackwardStepOptimWrapper if args.backward_step \
             else OptimWrapper
         wrapper = wrapper_type(optimizer=make_opt(model, **_our_adamw_impl()))
+        optimizer = wrapper.optimizer
         inputs = dict(video=video, audio=audio)
         samples = [AVDataSample().set_masks(vm, am)
                    for vm, am in zip(vmask, amask)]
@@ -200,46 +231,27 @@ def worker(args: argparse.Namespace) -> dict:
     model.train()
     del shared
     gc.collect()
-    rss_built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    base = _reset_peak_rss()  # the steps' peak, not the loading's
+    rss_built = peak_rss_mib()
+    base = reset_peak_rss()  # the steps' peak, not the loading's
     losses, times = [], []
     for i in range(args.warmup + args.steps):
         start = time.perf_counter()
         losses.append(step())
         if i >= args.warmup:
             times.append(time.perf_counter() - start)
-    return dict(side=args.side, first_loss=losses[0], last_loss=losses[-1],
+    # process figures first: the tracked step below adds the tracker's own
+    steps_peak, peak_rss = status_mib('VmHWM'), peak_rss_mib()
+    tensor_peak = tensor_peak_mib(step, model, optimizer)
+    return dict(tensor_peak_MiB=tensor_peak, tuned_malloc=tuned_malloc,
+                side=args.side, first_loss=losses[0], last_loss=losses[-1],
                 step_s=statistics.median(times), step_times_s=times,
-                rss_after_build_MiB=round(rss_built, 1),
-                peak_rss_MiB=round(resource.getrusage(
-                    resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                rss_after_build_MiB=rss_built,
+                peak_rss_MiB=peak_rss,
                 rss_before_steps_MiB=base,
-                steps_peak_rss_MiB=_status_mib('VmHWM'),
+                steps_peak_rss_MiB=steps_peak,
                 params_M=round(sum(p.numel() for p in model.parameters())
                                / 1e6, 3),
                 torch=torch.__version__, threads=torch.get_num_threads())
-
-
-def _status_mib(field: str) -> Optional[float]:
-    """A memory figure of ``/proc/self/status`` in MiB (Linux only)."""
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith(field + ':'):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak_rss() -> Optional[float]:
-    """Reset the kernel's peak-RSS mark (``VmHWM``); the current RSS."""
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-    except OSError:
-        return None
-    return _status_mib('VmRSS')
 
 
 def _spawn(args: argparse.Namespace, side: str, work: str) -> dict:
@@ -250,7 +262,8 @@ def _spawn(args: argparse.Namespace, side: str, work: str) -> dict:
            str(args.warmup), '--threads', str(args.threads)]
     cmd += ['--deps', args.deps] if args.deps else []
     cmd += ['--backward-step'] if args.backward_step else []
-    cmd += ['--with-cp'] if args.with_cp else []
+    cmd += ['--with-cp', args.with_cp] if args.with_cp else []
+    cmd += ['--malloc', args.malloc]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env,
                          check=False)
@@ -289,6 +302,8 @@ def compare(args: argparse.Namespace) -> int:
                 x['steps_peak_rss_MiB'] - x['rss_before_steps_MiB']
                 if x['steps_peak_rss_MiB'] and x['rss_before_steps_MiB']
                 else None for x in mine),
+            tensor_peak_MiB=_median(x.get('tensor_peak_MiB') for x in mine),
+            tuned_malloc=mine[0]['tuned_malloc'],
             first_loss=mine[0]['first_loss'], params_M=mine[0]['params_M'])
     diffs = [abs(a['first_loss'] - b['first_loss']) for a in runs
              for b in runs if a['side'] == 'ours' and b['side'] == 'theirs']
@@ -304,14 +319,18 @@ def compare(args: argparse.Namespace) -> int:
         step_added_ratio_ours_over_theirs=_ratio(
             sides['ours']['step_added_MiB'],
             sides['theirs']['step_added_MiB']),
+        tensor_peak_ratio_ours_over_theirs=_ratio(
+            sides['ours']['tensor_peak_MiB'],
+            sides['theirs']['tensor_peak_MiB']),
         max_loss_diff=max(diffs), losses_agree=agree)
     print(f"{'side':<8}{'step_s':>9}{'samples/s':>11}{'peak_RSS_MiB':>14}"
-          f"{'steps_peak':>12}{'step_added':>12}{'first_loss':>12}"
-          f"{'params_M':>10}")
+          f"{'steps_peak':>12}{'step_added':>12}{'tensor_peak':>13}"
+          f"{'first_loss':>12}{'params_M':>10}")
     for side, s in sides.items():
         print(f"{side:<8}{s['step_s']:>9.3f}{args.batch / s['step_s']:>11.3f}"
               f"{s['peak_rss_MiB']:>14.1f}{_fmt(s['steps_peak_rss_MiB']):>12}"
               f"{_fmt(s['step_added_MiB']):>12}"
+              f"{_fmt(s['tensor_peak_MiB']):>13}"
               f"{s['first_loss']:>12.6f}{s['params_M']:>10.3f}")
     print(f"speed-up (theirs/ours step time): "
           f"{summary['speedup_theirs_over_ours']:.3f}x; peak RSS ours/theirs:"
@@ -319,6 +338,8 @@ def compare(args: argparse.Namespace) -> int:
           f"{_fmt(summary['steps_peak_ratio_ours_over_theirs'], 3)}, added "
           f"by the steps: "
           f"{_fmt(summary['step_added_ratio_ours_over_theirs'], 3)}); "
+          f"peak tensor memory ours/theirs: "
+          f"{_fmt(summary['tensor_peak_ratio_ours_over_theirs'], 3)}; "
           f"max |loss "
           f"diff| {summary['max_loss_diff']:.2e} "
           f"({'agree' if agree else 'DISAGREE'} within {LOSS_TOL})")
@@ -362,8 +383,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--backward-step', action='store_true',
                    help='ours: BackwardStepOptimWrapper (AdamW inside '
                    'backward, gradients freed at once)')
-    p.add_argument('--with-cp', action='store_true',
-                   help="ours: activation checkpointing in the decoders")
+    p.add_argument('--with-cp', choices=('full', 'selective'),
+                   help='ours: activation checkpointing of every block '
+                   '(full: recompute the block; selective: keep the matmul '
+                   'and attention outputs, recompute the rest)')
+    p.add_argument('--malloc', choices=('ours', 'both', 'none'),
+                   default='ours',
+                   help='which side keeps freed memory in the process '
+                   '(hicmae.utils.keep_freed_memory, what our tools/train.py '
+                   'does on CPU); default: ours only, as each side ships')
     p.add_argument('--side', choices=('prepare', 'ours', 'theirs'),
                    help=argparse.SUPPRESS)
     p.add_argument('--work', help=argparse.SUPPRESS)

@@ -6,8 +6,8 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from hicmae.registry import MODELS
-from ..layers import (Block, CrossSelfBlock, run_block, sincos_table,
-                      stochastic_depth_rates)
+from ..layers import (Block, CheckpointMode, CrossSelfBlock, check_cp_mode,
+                      run_block, sincos_table, stochastic_depth_rates)
 from ..utils import init_xavier_
 
 
@@ -41,7 +41,7 @@ class HierarchicalDecoder(BaseModule):
                  mlp_ratio: float = 4., qkv_bias: bool = True,
                  drop_rate: float = 0., attn_drop_rate: float = 0.,
                  drop_path_rate: float = 0., init_values: float = 0.,
-                 norm_eps: float = 1e-6, with_cp: bool = False,
+                 norm_eps: float = 1e-6, with_cp: CheckpointMode = False,
                  use_sdpa: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -52,7 +52,7 @@ class HierarchicalDecoder(BaseModule):
                 f'{num_skips}; make len(skip_layers) == decoder depth - 1 '
                 'or set skip_layers=()')
         self.num_skips = num_skips
-        self.with_cp = with_cp
+        self.with_cp = check_cp_mode(with_cp)
         self.embed = nn.Linear(in_dims, embed_dims, bias=False)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         nn.init.trunc_normal_(self.mask_token, std=.02, a=-.02, b=.02)

@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 from mmengine.model import BaseModule
 
 from hicmae.registry import MODELS
-from ..layers import PatchEmbed2D
+from ..layers import CheckpointMode, PatchEmbed2D
 from .vit_encoder import ViTEncoder
 
 
@@ -26,7 +26,7 @@ class AudioEncoder(ViTEncoder):
                  drop_rate: float = 0., attn_drop_rate: float = 0.,
                  drop_path_rate: float = 0., init_values: float = 0.,
                  norm_eps: float = 1e-6, out_indices: Sequence[int] = (),
-                 with_cp: bool = False, use_sdpa: bool = True,
+                 with_cp: CheckpointMode = False, use_sdpa: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         BaseModule.__init__(self, init_cfg=init_cfg)
         self.patch_embed = PatchEmbed2D(input_size, patch_size, in_channels,

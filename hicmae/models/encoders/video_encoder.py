@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 from mmengine.model import BaseModule
 
 from hicmae.registry import MODELS
-from ..layers import PatchEmbed3D
+from ..layers import CheckpointMode, PatchEmbed3D
 from .vit_encoder import ViTEncoder
 
 
@@ -29,7 +29,7 @@ class VideoEncoder(ViTEncoder):
                  drop_rate: float = 0., attn_drop_rate: float = 0.,
                  drop_path_rate: float = 0., init_values: float = 0.,
                  norm_eps: float = 1e-6, out_indices: Sequence[int] = (),
-                 with_cp: bool = False, use_sdpa: bool = True,
+                 with_cp: CheckpointMode = False, use_sdpa: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         BaseModule.__init__(self, init_cfg=init_cfg)
         self.patch_embed = PatchEmbed3D(img_size, num_frames, tubelet_size,

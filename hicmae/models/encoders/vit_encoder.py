@@ -5,7 +5,8 @@ import torch
 from mmengine.model import BaseModule
 from torch import nn
 
-from ..layers import Block, run_block, sincos_table, stochastic_depth_rates
+from ..layers import (Block, CheckpointMode, check_cp_mode, run_block,
+                      sincos_table, stochastic_depth_rates)
 from ..utils import init_xavier_
 
 
@@ -33,7 +34,9 @@ class ViTEncoder(BaseModule):
         init_values: layer-scale start value (0 = off).
         norm_eps: LayerNorm epsilon.
         out_indices: blocks whose (normalised) outputs are also returned.
-        with_cp: activation checkpointing for every block.
+        with_cp: activation checkpointing for every block: ``False``,
+            ``True``/``'full'`` or ``'selective'`` (see
+            :mod:`hicmae.models.layers.checkpointing`).
         use_sdpa: fused attention kernel.
     """
 
@@ -41,7 +44,7 @@ class ViTEncoder(BaseModule):
                      mlp_ratio: float, qkv_bias: bool, drop_rate: float,
                      attn_drop_rate: float, drop_path_rate: float,
                      init_values: float, norm_eps: float,
-                     out_indices: Sequence[int], with_cp: bool,
+                     out_indices: Sequence[int], with_cp: CheckpointMode,
                      use_sdpa: bool) -> None:
         out_indices = tuple(int(i) for i in out_indices)
         for i in out_indices:
@@ -53,7 +56,7 @@ class ViTEncoder(BaseModule):
         self.embed_dims = embed_dims
         self.depth = depth
         self.out_indices = out_indices
-        self.with_cp = with_cp
+        self.with_cp = check_cp_mode(with_cp)
         self.register_buffer(
             'pos_embed', sincos_table(self.patch_embed.num_patches,
                                       embed_dims), persistent=False)

@@ -6,7 +6,8 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from hicmae.registry import MODELS
-from ..layers import CrossSelfBlock, run_block, stochastic_depth_rates
+from ..layers import (CheckpointMode, CrossSelfBlock, check_cp_mode, run_block,
+                      stochastic_depth_rates)
 from ..utils import init_xavier_
 
 
@@ -32,7 +33,7 @@ class CrossModalFusionEncoder(BaseModule):
                  qkv_bias: bool = True, drop_rate: float = 0.,
                  attn_drop_rate: float = 0., drop_path_rate: float = 0.,
                  init_values: float = 0., norm_eps: float = 1e-6,
-                 with_cp: bool = False, use_sdpa: bool = True,
+                 with_cp: CheckpointMode = False, use_sdpa: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         rates = stochastic_depth_rates(drop_path_rate, depth)
@@ -41,7 +42,7 @@ class CrossModalFusionEncoder(BaseModule):
                       attn_drop=attn_drop_rate, init_values=init_values,
                       norm_eps=norm_eps, use_sdpa=use_sdpa)
         self.depth = depth
-        self.with_cp = with_cp
+        self.with_cp = check_cp_mode(with_cp)
         self.video_blocks = nn.ModuleList([
             CrossSelfBlock(video_dims, audio_dims, drop_path=rates[i],
                            **common) for i in range(depth)

@@ -72,13 +72,18 @@ class Attention(nn.Module):
             q = q.view(b, n, self.num_heads, self.head_dims).transpose(1, 2)
             kv = kv.view(b, context.shape[1], 2, self.num_heads,
                          self.head_dims).permute(2, 0, 3, 1, 4)
-            return q, kv[0], kv[1]
+            k, v = kv.unbind(0)
+            return q, k, v
         qkv_bias = torch.cat((self.q_bias, self.k_bias, self.v_bias)) \
             if has_bias else None
         qkv = F.linear(x, self.qkv.weight, qkv_bias)
         qkv = qkv.view(b, n, 3, self.num_heads,
                        self.head_dims).permute(2, 0, 3, 1, 4)
-        return qkv[0], qkv[1], qkv[2]
+        # unbind, not indexing: the backward of three selects builds three
+        # zero-filled copies of the whole qkv tensor and sums them; the
+        # backward of unbind stacks the three gradients once
+        q, k, v = qkv.unbind(0)
+        return q, k, v
 
     def forward(self, x: torch.Tensor,
                 context: Optional[torch.Tensor] = None) -> torch.Tensor:

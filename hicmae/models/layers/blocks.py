@@ -1,6 +1,4 @@
 """Pre-norm transformer blocks: self-attention ``Block`` and ``CrossSelfBlock``."""
-from typing import Callable
-
 import torch
 from mmcv.cnn.bricks import DropPath
 from torch import nn
@@ -114,12 +112,3 @@ def stochastic_depth_rates(rate: float, depth: int) -> list:
     if depth == 1:
         return [0.]
     return [rate * i / (depth - 1) for i in range(depth)]
-
-
-def run_block(block: Callable, *args, with_cp: bool = False,
-              **kwargs) -> torch.Tensor:
-    """Call ``block``, recomputing its activations in backward if ``with_cp``."""
-    if with_cp and torch.is_grad_enabled():
-        from torch.utils.checkpoint import checkpoint
-        return checkpoint(block, *args, use_reentrant=False, **kwargs)
-    return block(*args, **kwargs)
