@@ -49,4 +49,28 @@ def test_fsdp_recipe_trains_two_cpu_ranks(tmp_path):
     assert 'FlexibleRunner' in log or 'FSDP' in log or \
         'MMFullyShardedDataParallel' in log
     assert 'Epoch(train) [1][2/2]' in log
-    assert any((tmp_path / 'work').glob('epoch_1.pth*'))
+    assert 'HiCMAEFlexibleRunner' in log
+    work = tmp_path / 'work'
+    assert (work / 'epoch_1.pth').exists()
+    # written under a temporary name and moved into place whole
+    assert not list(work.glob('.*.tmp')), list(work.iterdir())
+
+
+def test_replace_path_moves_files_and_shard_folders(tmp_path):
+    from hicmae.engine.flexible_runner import replace_path
+    src, dst = tmp_path / '.a.pth.tmp', tmp_path / 'a.pth'
+    src.write_text('new')
+    dst.write_text('old')
+    replace_path(str(src), str(dst))
+    assert dst.read_text() == 'new' and not src.exists()
+    # FSDP's local state dicts: a folder with one file per rank
+    src.mkdir()
+    (src / 'rank0.pth').write_text('new0')
+    dst.unlink()
+    dst.mkdir()
+    (dst / 'rank0.pth').write_text('old0')
+    (dst / 'rank1.pth').write_text('old1')
+    replace_path(str(src), str(dst))
+    assert sorted(p.name for p in dst.iterdir()) == ['rank0.pth']
+    assert (dst / 'rank0.pth').read_text() == 'new0'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['a.pth']

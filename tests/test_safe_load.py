@@ -5,6 +5,8 @@ import os
 import numpy as np
 import pytest
 import torch
+from torch.distributed._shard.metadata import ShardMetadata
+from torch.distributed._shard.sharded_tensor import ShardedTensor
 from mmengine.logging import HistoryBuffer, MessageHub
 
 from hicmae.utils import UnsafeCheckpointError, safe_torch_load
@@ -115,12 +117,27 @@ def test_restricted_getattr_allows_history_buffer_statistics(tmp_path, name):
     (HistoryBuffer, '__reduce_ex__'),
     (argparse.Namespace, '__init__'),
     (np.ndarray, 'tofile'),
+    (ShardedTensor, '__setstate__'),
+    (ShardedTensor, '_init_from_local_shards'),
+    (HistoryBuffer, 'ProcessGroupState'),
 ])
 def test_restricted_getattr_refuses_everything_else(tmp_path, obj, name):
     path = tmp_path / 'bad.pth'
     torch.save({'fn': _GetAttr(obj, name)}, path)
     with pytest.raises(UnsafeCheckpointError):
         safe_torch_load(str(path))
+
+
+def test_sharded_tensor_state_classes_load(tmp_path):
+    """The per-rank files of FSDP's local state dicts name ShardedTensor's
+    nested ``ProcessGroupState`` through getattr, and its metadata types."""
+    path = tmp_path / 'rank0.pth'
+    state = ShardedTensor.ProcessGroupState(0, 0, 2, 2)
+    torch.save({'pg': state, 'meta': ShardMetadata([0], [4], 'rank:0/cpu')},
+               path)
+    loaded = safe_torch_load(str(path))
+    assert loaded['pg'] == state
+    assert loaded['meta'].shard_sizes == [4]
 
 
 def test_getattr_cannot_reach_code_through_an_allowed_object(tmp_path):

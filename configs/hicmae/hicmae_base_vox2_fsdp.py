@@ -1,11 +1,12 @@
-# The paper's recipe on MMEngine's FlexibleRunner with fully sharded data
-# parallelism: parameters, gradients and optimizer state are sharded over
-# the GPUs, for models or batches that outgrow one GPU.
+# The paper's recipe with fully sharded data parallelism (MMEngine's
+# FlexibleRunner, hicmae's subclass with atomic checkpoint writes):
+# parameters, gradients and optimizer state are sharded over the GPUs, for
+# models or batches that outgrow one GPU.
 #   bash tools/dist_train.sh configs/hicmae/hicmae_base_vox2_fsdp.py 8
 # Without CUDA (tests) it runs on the CPU with gloo.
 _base_ = ['./hicmae_base_vox2.py']
 
-runner_type = 'FlexibleRunner'
+runner_type = 'HiCMAEFlexibleRunner'
 strategy = dict(
     type='FSDPStrategy',
     model_wrapper=dict(

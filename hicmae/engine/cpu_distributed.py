@@ -12,6 +12,8 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
+from .flexible_runner import FLEXIBLE_RUNNERS
+
 
 def prepare_cpu_distributed(cfg: Config) -> bool:
     """Initialise gloo and adapt ``cfg`` if distributed without CUDA.
@@ -21,7 +23,7 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return False
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-    if cfg.get('runner_type') == 'FlexibleRunner':
+    if cfg.get('runner_type') in FLEXIBLE_RUNNERS:
         # FSDP shards onto the CPU instead of CUDA device LOCAL_RANK
         wrapper = cfg.setdefault('strategy', {}).setdefault(
             'model_wrapper', dict(type='MMFullyShardedDataParallel'))

@@ -8,6 +8,7 @@ allow-listed here instead of turning the weights-only mode off, which
 would run whatever a crafted file asks for.
 """
 import argparse
+import importlib
 import pickle
 from typing import Any
 
@@ -27,15 +28,19 @@ def _numpy_globals() -> list:
 
 
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
-    """``getattr`` restricted to what MMEngine's ``HistoryBuffer`` pickles.
+    """``getattr`` restricted to the look-ups checkpoints need.
 
-    A buffer stores its statistics methods, pickled as
-    ``getattr(HistoryBuffer, 'mean')``; a general ``getattr`` would let a
-    file reach any attribute of any allow-listed object, so this stand-in
-    answers only those look-ups.
+    MMEngine's ``HistoryBuffer`` stores its statistics methods, pickled as
+    ``getattr(HistoryBuffer, 'mean')``; a ShardedTensor (FSDP's sharded
+    state dicts) its nested ``ProcessGroupState`` tuple class. A general
+    ``getattr`` would let a file reach any attribute of any allow-listed
+    object, so this stand-in answers only those look-ups.
     """
     from mmengine.logging import HistoryBuffer
     if obj is HistoryBuffer and name in _HISTORY_BUFFER_METHODS:
+        return getattr(obj, name)
+    if name == 'ProcessGroupState' and obj is not None and \
+            obj is _sharded_tensor_class():
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
@@ -44,9 +49,49 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
 _HISTORY_BUFFER_METHODS = ('min', 'max', 'current', 'mean')
 
 
+# the data classes of the per-rank files of FSDP's local (sharded) state
+# dicts, as MMEngine's FSDPStrategy saves them; ShardedTensor's __setstate__
+# only assigns fields and checks them against the current process group
+_SHARDED = 'torch.distributed._shard'
+_SHARDED_TENSOR_TYPES = (
+    (f'{_SHARDED}.sharded_tensor.api', 'ShardedTensor'),
+    (f'{_SHARDED}.sharded_tensor.shard', 'Shard'),
+    (f'{_SHARDED}.sharded_tensor.metadata', 'ShardedTensorMetadata'),
+    (f'{_SHARDED}.sharded_tensor.metadata', 'TensorProperties'),
+    (f'{_SHARDED}.sharded_tensor.metadata', 'MEM_FORMAT_ENCODING'),
+    (f'{_SHARDED}.metadata', 'ShardMetadata'),
+    (f'{_SHARDED}.sharding_spec.api', 'EnumerableShardingSpec'),
+    (f'{_SHARDED}.sharding_spec.chunk_sharding_spec', 'ChunkShardingSpec'),
+    ('torch.distributed.remote_device', '_remote_device'),
+)
+
+
+def _sharded_tensor_globals() -> list:
+    found = []
+    for module, name in _SHARDED_TENSOR_TYPES:
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):  # torch without distributed
+            pass
+    return found
+
+
+def _sharded_tensor_class() -> Any:
+    found = _sharded_tensor_globals()
+    return found[0] if found and found[0].__name__ == 'ShardedTensor' \
+        else None
+
+
+def _sharded_tensor_state_types() -> list:
+    """The tuple class reached through the restricted getattr above."""
+    cls = _sharded_tensor_class()
+    return [cls.ProcessGroupState] if cls is not None else []
+
+
 def _safe_globals() -> list:
     from mmengine.logging import HistoryBuffer
     return [HistoryBuffer, argparse.Namespace, *_numpy_globals(),
+            *_sharded_tensor_globals(), *_sharded_tensor_state_types(),
             (_history_buffer_getattr, 'builtins.getattr')]
 
 
