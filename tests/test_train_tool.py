@@ -105,3 +105,32 @@ def test_vox2_recipe_stops_before_training(tmp_path):
     assert 'no train_dataloader' in err or 'does not exist' in err, \
         _fail_msg(proc)
     assert not list(tmp_path.glob('*.pth'))
+
+
+def _train_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'hicmae_train_tool', REPO_ROOT / 'tools' / 'train.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('extra,kept', [((), True),
+                                        (('--default-malloc', ), False)])
+def test_cpu_training_keeps_freed_memory_unless_asked(tmp_path, monkeypatch,
+                                                      extra, kept):
+    import torch
+    train = _train_module()
+    calls, trained = [], []
+
+    class _Runner:
+        def train(self):
+            trained.append(True)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(train, 'keep_freed_memory',
+                        lambda: calls.append(True))
+    monkeypatch.setattr(train, 'build_runner', lambda cfg: _Runner())
+    train.main([str(REPO_ROOT / TINY), '--work-dir', str(tmp_path), *extra])
+    assert trained == [True]
+    assert calls == ([True] if kept else [])

@@ -10,6 +10,7 @@ would run whatever a crafted file asks for.
 import argparse
 import importlib
 import pickle
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,9 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     from mmengine.logging import HistoryBuffer
     if obj is HistoryBuffer and name in _HISTORY_BUFFER_METHODS:
         return getattr(obj, name)
-    if name == 'ProcessGroupState' and obj is not None and \
-            obj is _sharded_tensor_class():
+    sharded = _sharded_tensor_class()
+    if name == 'ProcessGroupState' and sharded is not None and \
+            obj is sharded:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
@@ -66,20 +68,21 @@ _SHARDED_TENSOR_TYPES = (
 )
 
 
-def _sharded_tensor_globals() -> list:
+@lru_cache(maxsize=None)
+def _sharded_tensor_globals() -> tuple:
     found = []
     for module, name in _SHARDED_TENSOR_TYPES:
         try:
             found.append(getattr(importlib.import_module(module), name))
         except (ImportError, AttributeError):  # torch without distributed
             pass
-    return found
+    return tuple(found)
 
 
 def _sharded_tensor_class() -> Any:
-    found = _sharded_tensor_globals()
-    return found[0] if found and found[0].__name__ == 'ShardedTensor' \
-        else None
+    """``ShardedTensor``, or ``None`` where torch has no distributed."""
+    return next((t for t in _sharded_tensor_globals()
+                 if t.__name__ == 'ShardedTensor'), None)
 
 
 def _sharded_tensor_state_types() -> list:
