@@ -21,6 +21,7 @@ from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
@@ -29,7 +30,8 @@ __all__ = [
     'RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'OPTIMIZERS',
     'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
     'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
-    'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS', 'FUNCTIONS'
+    'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS', 'FUNCTIONS',
+    'STRATEGIES'
 ]
 
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS,
@@ -71,6 +73,11 @@ VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
                        locations=['hicmae.visualization'])
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS,
                        locations=['hicmae.visualization'])
+
+# FlexibleRunner strategies; configs name them scoped ('hicmae.X'): the
+# runner builds its strategy before it sets the default scope
+STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES,
+                      locations=['hicmae.engine'])
 
 # plain functions named in configs (e.g. FSDP wrap policies)
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS,

@@ -146,10 +146,10 @@ def test_plain_decoder_without_skips(build_tiny, make_batch):
 
 
 def test_amp_bf16_train_step_on_cpu(build_tiny, make_batch):
-    """The wrapper the runner builds for ``AmpOptimWrapper`` in this scope."""
+    """Our mixed-precision wrapper runs a bf16 train step on the CPU."""
     model = build_tiny()
     optim = OPTIM_WRAPPERS.build(dict(
-        type='AmpOptimWrapper', dtype='bfloat16',
+        type='MixedPrecisionOptimWrapper', dtype='bfloat16',
         optimizer=torch.optim.AdamW(model.parameters(), lr=1e-3)))
     with optim.optim_context(model):
         probe = model.video_encoder.blocks[0].mlp.fc1(torch.randn(2, 32))

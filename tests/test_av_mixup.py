@@ -1,4 +1,4 @@
-"""AVMixup: one λ and pairing for video, audio and targets."""
+"""AVMixup: one λ and pairing for video, audio (switch) and targets."""
 import math
 
 import numpy as np
@@ -48,7 +48,7 @@ def _lam_from_targets(scores, labels):
 @pytest.mark.parametrize('b', [4, 3])
 def test_mixup_is_lambda_combination_of_flipped_batch(b):
     mix = AVMixup(num_classes=K, mixup_alpha=0.8, cutmix_alpha=0.,
-                  label_smoothing=SMOOTH)
+                  label_smoothing=SMOOTH, mix_audio=True)
     np.random.seed(3)
     lam, use_cutmix = mix.sample_params()
     assert not use_cutmix and 0 < lam < 1
@@ -71,7 +71,7 @@ def test_mixup_is_lambda_combination_of_flipped_batch(b):
 @pytest.mark.parametrize('b', [4, 5])
 def test_cutmix_box_and_audio_span(seed, b):
     mix = AVMixup(num_classes=K, mixup_alpha=0., cutmix_alpha=1.,
-                  label_smoothing=SMOOTH)
+                  label_smoothing=SMOOTH, mix_audio=True)
     labels = [i % K for i in range(b - 1)] + [(b - 1) % K or 1]
     inputs = _const_batch(b)
     np.random.seed(seed)
@@ -106,7 +106,7 @@ def test_cutmix_box_and_audio_span(seed, b):
 
 def test_cutmix_audio_only_lambda_follows_span():
     mix = AVMixup(num_classes=K, mixup_alpha=0., cutmix_alpha=1.,
-                  label_smoothing=SMOOTH)
+                  label_smoothing=SMOOTH, mix_audio=True)
     inputs = dict(audio=_const_batch(2)['audio'])
     np.random.seed(1)
     out, samples = mix(inputs, _samples([0, 1]))
@@ -114,6 +114,31 @@ def test_cutmix_audio_only_lambda_follows_span():
     frac = (out['audio'][0, 0, :, 0] != 0).float().mean().item()
     assert frac == pytest.approx(1 - lam, abs=1e-6)
     assert 'video' not in out
+
+
+@pytest.mark.parametrize('mixup_alpha,cutmix_alpha', [(0.8, 0.), (0., 1.)])
+def test_video_only_by_default_audio_untouched_targets_mixed(
+        mixup_alpha, cutmix_alpha):
+    """The authors' protocol: the video is mixed, the audio is not, the
+    targets are."""
+    mix = AVMixup(num_classes=K, mixup_alpha=mixup_alpha,
+                  cutmix_alpha=cutmix_alpha, label_smoothing=SMOOTH)
+    assert not mix.mix_audio
+    inputs, labels = _batch(4), [0, 1, 2, 3]
+    np.random.seed(5)
+    out, samples = mix(inputs, _samples(labels))
+    assert out['audio'] is inputs['audio']
+    assert not torch.equal(out['video'], inputs['video'])
+    lam = _lam_from_targets(_scores(samples), labels)
+    assert 0 < lam < 1
+
+
+def test_video_only_mixup_never_mixes_an_audio_only_batch():
+    mix = AVMixup(num_classes=K, label_smoothing=SMOOTH)
+    inputs = dict(audio=_batch(2)['audio'])
+    out, samples = mix(inputs, _samples([0, 1]))
+    assert torch.equal(out['audio'], inputs['audio'])
+    assert _scores(samples)[0].tolist() == pytest.approx([ON, OFF, OFF, OFF])
 
 
 def test_label_smoothing_values_when_skipped():

@@ -44,7 +44,23 @@ def test_model_benchmark_memory_options(tmp_path):
 
 def test_data_benchmark_reports_clips_per_second(tmp_path):
     out = tmp_path / 'data.json'
-    _run('data', '--iters', '2', '--size-px', '64', '--json', str(out))
+    table = _run('data', '--iters', '2', '--size-px', '64', '--source-px',
+                 '96', '--duration', '2.6', '--repeats', '1', '2',
+                 '--workers', '1', '--rounds', '1', '--json', str(out))
     rows = json.loads(out.read_text())['results']
-    assert {r['source'] for r in rows} == {'mp4', 'frames'}
-    assert all(r['clips_per_s'] > 0 for r in rows)
+    assert [(r['source'], r['k']) for r in rows] == [
+        (s, k) for k in (1, 2) for s in ('mp4', 'frames', 'shards')]
+    assert all(r['clips_per_s'] > 0 and r['MB_per_clip'] > 0 for r in rows)
+    assert all(r['x_mp4'] > 0 for r in rows)
+    assert rows[2]['pack_s_per_1000'] > 0
+    assert 'shards' in table and 'x mp4' in table
+
+
+def test_model_benchmark_with_the_real_loader(tmp_path):
+    out = tmp_path / 'model.json'
+    _run('model', '--size', 'tiny', '--batch', '1', '--steps', '2',
+         '--warmup', '0', '--loader', 'shards', '--workers', '1',
+         '--source-px', '96', '--json', str(out))
+    (row, ) = json.loads(out.read_text())['results']
+    assert row['loader'] == 'shards' and 0 <= row['data_wait'] <= 1
+    assert row['samples_per_s'] > 0

@@ -16,7 +16,9 @@ import torch
 from av_files import face_frames, tone, touch_empty, write_mp4
 from conftest import SMALL_RECOGNIZER, SYNTHETIC_FT_CONFIG
 from hicmae.apis import extract_features, init_model
-from hicmae.apis.feature_extraction import (clip_views, collate_views,
+from mmengine.dataset import default_collate
+
+from hicmae.apis.feature_extraction import (clip_views,
                                             dataset_from_config,
                                             dataset_from_files,
                                             extract_dataset_features)
@@ -182,9 +184,9 @@ def test_all_layers_are_the_encoders_hidden_states(synthetic, checkpoint):
     result = extract_dataset_features(model, dataset, batch_size=1,
                                       num_workers=0, all_layers=True,
                                       progress=False)
-    views = collate_views([dict(index=i, data=dataset.prepare_data(i))
-                           for i in range(len(dataset))])
-    inputs = model.data_preprocessor(views['batch'], False)['inputs']
+    views = default_collate([dataset.prepare_data(i)
+                             for i in range(len(dataset))])
+    inputs = model.data_preprocessor(views, False)['inputs']
     with torch.no_grad():
         for name in ('video', 'audio'):
             encoder = getattr(model, f'{name}_encoder')

@@ -14,9 +14,11 @@ from conftest import SMALL_RECOGNIZER, SYNTHETIC_FT_CONFIG
 from hicmae.apis import inference_recognizer, init_model
 from hicmae.apis.inference import inference_pipeline
 from hicmae.datasets import BadSampleError
-from hicmae.datasets.face import (ClipFaceCropper, FaceBoxes, FaceDetector,
-                                  HaarFaceDetector, build_face_detector,
-                                  crop_square, fill_nearest, moving_median)
+from hicmae.datasets.face import (FACE_TEMPLATE, ClipFaceCropper, FaceBoxes,
+                                  FaceDetector, HaarFaceDetector,
+                                  build_face_detector, crop_square,
+                                  fill_nearest, fit_face, moving_median,
+                                  warp_square)
 from hicmae.registry import FACE_DETECTORS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -103,8 +105,9 @@ def test_gaps_take_the_nearest_detection_and_the_largest_face_wins():
     small, big = [40, 40, 50, 50], [10, 20, 50, 60]
     script = {0: [[0, 0, 20, 20]], 5: [small, big], 9: [[60, 60, 80, 80]]}
     cropper = ClipFaceCropper(ScriptedDetector(script), margin=1.0,
-                              smooth=1)
-    squares = cropper.locate(numbered_frames(10))
+                              smooth=1, policy='largest')
+    squares = cropper.locate(numbered_frames(10))[:, :3]
+    assert (cropper.locate(numbered_frames(10))[:, 3] == 0).all()
     expected = {0: (10, 10, 20)} | {i: (30, 40, 40) for i in range(3, 8)} \
         | {9: (70, 70, 20)}
     expected |= {1: expected[0], 2: expected[0], 8: expected[9]}
@@ -117,11 +120,61 @@ def test_the_median_ignores_a_one_frame_false_face():
     script[4] = [[0, 50, 100, 100]]  # a large false face for one frame
     for smooth, moved in ((5, False), (1, True)):
         cropper = ClipFaceCropper(ScriptedDetector(script), margin=1.0,
-                                  smooth=smooth)
+                                  smooth=smooth, policy='largest')
         squares = cropper.locate(numbered_frames(9))
-        assert (tuple(squares[4]) != (40, 40, 40)) == moved
+        assert (tuple(squares[4, :3]) != (40, 40, 40)) == moved
     assert np.array_equal(moving_median(np.array([[1.], [9.], [1.]]), 3),
                           [[1.], [1.], [1.]])
+
+
+def test_track_keeps_one_person_when_the_other_comes_nearer():
+    """Two people (IEMOCAP): the one present and large throughout is kept
+    even in frames where the other one's box is the larger."""
+    a = [[10, 10, 50, 50]]  # the main speaker, 40 px, every frame
+    b_far, b_near = [60, 10, 90, 40], [55, 5, 100, 50]  # 30 px, then 45
+    script = {i: a + [b_far] for i in range(8)}
+    script[3] = script[4] = a + [b_near]
+    tracked = ClipFaceCropper(ScriptedDetector(script), margin=1.0,
+                              smooth=1).locate(numbered_frames(8))
+    assert np.allclose(tracked[:, :3], [30, 30, 40])
+    largest = ClipFaceCropper(ScriptedDetector(script), margin=1.0,
+                              smooth=1, policy='largest').locate(
+                                  numbered_frames(8))
+    assert np.allclose(largest[3, :3], [77.5, 27.5, 45])  # jumps across
+
+
+def test_track_ignores_a_large_one_frame_false_face():
+    script = {i: [[20, 20, 60, 60]] for i in range(9)}
+    script[4] = [[0, 0, 100, 100]]  # 6 times the area, one frame only
+    squares = ClipFaceCropper(ScriptedDetector(script), margin=1.0,
+                              smooth=1).locate(numbered_frames(9))
+    assert np.allclose(squares[:, :3], [40, 40, 40])
+    with pytest.raises(ValueError, match='policy'):
+        ClipFaceCropper(ScriptedDetector(script), policy='central')
+
+
+def test_fit_face_recovers_turn_scale_and_centre():
+    for angle, side, cx, cy in ((0, 100, 50, 60), (30, 80, 200, 100),
+                                (-25, 40, 10, 300)):
+        rad = np.radians(angle)
+        rot = np.array([[np.cos(rad), -np.sin(rad)],
+                        [np.sin(rad), np.cos(rad)]])
+        points = (FACE_TEMPLATE - 0.5) @ rot.T * side + [cx, cy]
+        assert fit_face(points) == pytest.approx((cx, cy, side, angle))
+
+
+def test_aligned_crop_levels_the_eyes():
+    """A square whose content is turned by 30 degrees comes out upright."""
+    img = np.zeros((200, 200, 3), np.uint8)
+    img[95:105, 40:160] = 255  # a horizontal bar through the centre
+    rad = np.radians(30)
+    import cv2
+    turned = cv2.warpAffine(img, cv2.getRotationMatrix2D((100, 100), -30,
+                                                         1.0), (200, 200))
+    out = warp_square(turned, 100, 100, 120, 30, 60)
+    rows = np.nonzero(out[:, :, 0].max(1) > 128)[0]
+    assert rows.max() - rows.min() <= 6  # one horizontal bar again
+    assert np.isclose(np.cos(rad), 0.866, atol=1e-3)
 
 
 def test_fill_nearest_prefers_the_earlier_on_a_tie():
@@ -274,7 +327,9 @@ def test_tool_reports_a_faceless_video_and_runs_the_other(model_files,
          *(f'{k}={v}' for k, v in SMALL.items())],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (f'{nobody}: skipped: no face found in 16 sampled frames'
+    # the two temporal views' frames, decoded and searched once: 15
+    # distinct frames of this short clip
+    assert (f'{nobody}: skipped: no face found in 15 sampled frames'
             in proc.stderr)
     assert '--no-face-crop' in proc.stderr
     assert face in proc.stdout

@@ -6,8 +6,7 @@ import torch
 from torch import nn
 
 from hicmae.models.layers import (Attention, Block, CrossSelfBlock,
-                                  PatchEmbed2D, PatchEmbed3D,
-                                  interpolate_table, sincos_table)
+                                  PatchEmbed2D, PatchEmbed3D, sincos_table)
 
 
 def _randomise_biases(attn: Attention) -> None:
@@ -224,20 +223,3 @@ def test_patch_embed_of_kept_patches_equals_convolution(embed, shape):
     assert kept.shape == (2, 3, 8)
     torch.testing.assert_close(kept, full[keep].reshape(2, 3, 8),
                                rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize('src,dst', [((2, 4, 4), (4, 8, 8)),
-                                     ((4, 4), (6, 3)), ((5, ), (9, ))])
-def test_interpolate_table_grid_size(src, dst):
-    n = math.prod(src)
-    table = torch.randn(1, n, 6)
-    out = interpolate_table(table, src, dst)
-    assert out.shape == (1, math.prod(dst), 6)
-    const = torch.full((1, n, 6), 0.25)
-    torch.testing.assert_close(interpolate_table(const, src, dst),
-                               torch.full((1, math.prod(dst), 6), 0.25))
-
-
-def test_interpolate_table_same_grid_is_unchanged():
-    table = torch.randn(1, 12, 4)
-    assert torch.equal(interpolate_table(table, (3, 4), (3, 4)), table)

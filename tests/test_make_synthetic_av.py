@@ -185,6 +185,34 @@ def test_deterministic(tiny, tmp_path):
         (again / 'lists' / 'train.txt').read_bytes()
 
 
+# sha256 of files of the default set (seed 0, TINY), recorded from the
+# generator before the second cue set was added: the default must not move.
+DEFAULT_SHA256 = {
+    'audio/train/s00_c1_0000.wav':
+        '13b61e2c567b44d9dbf49b56c735c7a98ecfe3c6a8a6f89f89eb6eef02dbf3bf',
+    'frames/train/s00_c1_0000':
+        'a91c24cb7b34e3d4bd22f34fa76d06b84784e4f924238a404ad85c00cb232f34',
+    'meta.json':
+        '0afa747250c7cc491aaf265eeb73b0d6c25e672660a334ded47270143061164d',
+    'lists':
+        '664e5e05c69ca902f067a8f2a7da3d891454f2185b2f32f5495fa55f72d98a37',
+}
+
+
+def test_default_cue_set_unchanged(tiny):
+    """The default (``emotions6``) set is byte-for-byte what it was."""
+    import hashlib
+    root, meta = tiny
+    for rel, expected in DEFAULT_SHA256.items():
+        path = root / rel
+        files = sorted(path.iterdir()) if path.is_dir() else [path]
+        digest = hashlib.sha256()
+        for name in files:
+            digest.update(name.read_bytes())
+        assert digest.hexdigest() == expected, rel
+    assert meta['classes'] == list(CLASSES) and 'cue_set' not in meta
+
+
 def test_refuses_overwrite_and_validates(tmp_path):
     out = tmp_path / 'busy'
     out.mkdir()

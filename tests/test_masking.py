@@ -100,7 +100,10 @@ def test_pack_av_inputs_layout():
     assert sample.video_mask.tolist() == raw['video_mask'].tolist()
     assert sample.audio_mask.tolist() == [False, True, True]
     assert sample.gt_label.tolist() == [3]
-    assert sample.metainfo == {'sample_idx': 7}
+    assert sample.metainfo['sample_idx'] == 7
+    # hidden-token counts travel on the host (no device read in the step)
+    assert sample.metainfo['video_num_hidden'] == int(raw['video_mask'].sum())
+    assert sample.metainfo['audio_num_hidden'] == 2
 
 
 def test_pack_av_inputs_accepts_frame_lists_and_single_modality():

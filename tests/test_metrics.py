@@ -40,10 +40,10 @@ def ref_f1(pred, gt):
 
 
 def ref_ccc(x, y):
-    n, mx, my = len(x), sum(x) / len(x), sum(y) / len(y)
-    cov = sum((a - mx) * (b - my) for a, b in zip(x, y)) / n
-    vx, vy = (sum((v - m) ** 2 for v in s) / n for s, m in ((x, mx), (y, my)))
-    return 2 * cov / (vx + vy + (mx - my) ** 2)
+    """The authors' cal_ccc: unbiased np.cov moments."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    cov = np.cov(x, y)
+    return 2 * cov[0, 1] / (cov[0, 0] + cov[1, 1] + (x.mean() - y.mean()) ** 2)
 
 
 def test_classification_hand_example():
@@ -98,8 +98,9 @@ def test_ccc_cases():
     assert F.ccc(np.full(5, 0.2), x) == pytest.approx(0.0)  # constant
     assert F.ccc(np.full(3, 0.5), np.full(3, 0.5)) == 1.0
     assert F.ccc(np.full(3, 0.5), np.full(3, 0.1)) == 0.0
-    # hand: means 2 and 4, variances 2/3 and 8/3, covariance 4/3
-    assert F.ccc([1, 2, 3], [2, 4, 6]) == pytest.approx(8 / 22)
+    # hand, unbiased as the authors: means 2 and 4, variances 1 and 4,
+    # covariance 2 (the population moments would give 8 / 22)
+    assert F.ccc([1, 2, 3], [2, 4, 6]) == pytest.approx(4 / 9)
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=50), rng.normal(size=50) + 0.3
     assert F.ccc(a, b) == pytest.approx(ref_ccc(a.tolist(), b.tolist()))
@@ -297,3 +298,44 @@ def test_reg_metric_names():
     assert out['PCC_target_1'] == 0.0  # constant prediction
     with pytest.raises(ValueError, match='3 target dimensions'):
         run_metric(dict(type='AVRegMetric'), samples)  # 2 names, 3 targets
+
+
+def test_test_tool_counts_videos_and_averages_probabilities(
+        synthetic, checkpoint, tmp_path):
+    """A real ``tools/test.py`` run (2 temporal views per video): the
+    confusion matrix counts videos, not views, and WAR is the accuracy of
+    the argmax of each video's mean view probabilities."""
+    import json
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import SMALL_RECOGNIZER, SYNTHETIC_FT_CONFIG
+    repo = Path(__file__).resolve().parents[1]
+    work, dump = tmp_path / 'work', tmp_path / 'preds.pkl'
+    options = [f'{k}={v}' for k, v in SMALL_RECOGNIZER.items()]
+    options += [f'test_dataloader.dataset.data_root={synthetic}',
+                'test_dataloader.num_workers=0',
+                'test_dataloader.persistent_workers=False']
+    proc = subprocess.run(
+        [sys.executable, 'tools/test.py', SYNTHETIC_FT_CONFIG, checkpoint,
+         '--work-dir', str(work), '--dump', str(dump), '--cfg-options',
+         *options], cwd=repo, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((work / 'test_metrics.json').read_text())
+    with open(dump, 'rb') as f:
+        samples = pickle.load(f)
+    videos = len((synthetic / 'lists/test.txt').read_text().splitlines())
+    assert len(samples) == 2 * videos  # every view was predicted
+    assert np.asarray(metrics['confusion_matrix']).sum() == videos
+    by_video = {}
+    for s in samples:
+        by_video.setdefault(int(s['video_idx']), []).append(s)
+    assert len(by_video) == videos
+    right = 0
+    for views in by_video.values():
+        probs = np.stack([np.asarray(v['pred_score']) for v in views])
+        assert np.allclose(probs.sum(1), 1, atol=1e-5)
+        right += int(probs.mean(0).argmax() == int(views[0]['gt_label']))
+    assert metrics['WAR'] == pytest.approx(100 * right / videos)

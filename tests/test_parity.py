@@ -25,9 +25,27 @@ def convert_tool():
     return module
 
 
+IN_REPO = REPO_ROOT / 'tests' / 'data' / 'parity'
+
+
 @pytest.fixture(scope='module')
-def fixture_path(shared):
-    return shared / 'reference' / 'pretrain_small.pt'
+def reference(request):
+    """The fixtures shipped in ``tests/data/parity`` (every clone has
+    them), else ``shared/reference``."""
+    if (IN_REPO / 'pretrain_small.pt').is_file():
+        return IN_REPO
+    return request.getfixturevalue('shared') / 'reference'
+
+
+def test_the_fixtures_ship_with_the_repository():
+    for name in ('pretrain_small.pt', 'finetune_small.pt',
+                 'official_state_dict_shapes.json'):
+        assert (IN_REPO / name).is_file(), name
+
+
+@pytest.fixture(scope='module')
+def fixture_path(reference):
+    return reference / 'pretrain_small.pt'
 
 
 @pytest.fixture(scope='module')
@@ -36,8 +54,8 @@ def fixture(fixture_path):
 
 
 @pytest.fixture(scope='module')
-def official_shapes(shared):
-    with open(shared / 'reference' / 'official_state_dict_shapes.json') as f:
+def official_shapes(reference):
+    with open(reference / 'official_state_dict_shapes.json') as f:
         return json.load(f)
 
 
@@ -106,8 +124,8 @@ def test_convert_tool_writes_a_loadable_checkpoint(convert_tool, fixture,
     assert converted['meta']['converted_from'] == 'official.pth'
 
 
-def test_finetune_fixture_parity(convert_tool, shared, tmp_path):
-    path = shared / 'reference' / 'finetune_small.pt'
+def test_finetune_fixture_parity(convert_tool, reference, tmp_path):
+    path = reference / 'finetune_small.pt'
     assert convert_tool.main(['--verify', str(path)]) == 0
     fixture = torch.load(path, weights_only=True)
     fixture['logits'] = fixture['logits'] + 1e-3

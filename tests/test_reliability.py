@@ -46,15 +46,20 @@ def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     broken = tmp_path / 'killed'
-    run = subprocess.Popen(_cmd(broken), cwd=REPO_ROOT, env=_env(),
-                           stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    log = tmp_path / 'killed.log'
+    with open(log, 'w') as out:
+        run = subprocess.Popen(_cmd(broken), cwd=REPO_ROOT, env=_env(),
+                               stdout=out, stderr=subprocess.STDOUT)
+    # kill on a condition, whatever the machine's speed: the first
+    # iteration of epoch 2 is logged, after epoch_1.pth was written
     deadline = time.time() + 300
-    while not (broken / 'epoch_1.pth').exists() and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # into epoch 2, or even inside its checkpoint save
+    while run.poll() is None and time.time() < deadline and \
+            'Epoch(train) [2][1/4]' not in log.read_text():
+        time.sleep(0.02)
+    assert run.poll() is None, 'the run ended before it could be killed'
     run.send_signal(signal.SIGKILL)
     run.wait()
+    assert (broken / 'epoch_1.pth').exists()
     assert not (broken / 'epoch_3.pth').exists(), 'killed too late'
 
     proc = subprocess.run(_cmd(broken, '--resume'), cwd=REPO_ROOT,
@@ -149,12 +154,27 @@ def _wrapper(model):
 
 
 def test_non_finite_loss_stops_before_touching_the_weights():
-    model = _tiny_recognizer()
+    model = _tiny_recognizer(nonfinite_check_interval=1)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with pytest.raises(NonFiniteLossError, match=r'iteration .*loss_cls=nan'):
         model.train_step(_batch(nan=True), _wrapper(model))
     assert all(torch.equal(before[k], v)
                for k, v in model.state_dict().items())
+
+
+def test_non_finite_loss_is_found_at_the_check_or_before_a_save():
+    model = _tiny_recognizer(nonfinite_check_interval=3)
+    wrapper = _wrapper(model)
+    model.train_step(_batch(nan=False), wrapper)
+    model.train_step(_batch(nan=True), wrapper)  # recorded, not read yet
+    with pytest.raises(NonFiniteLossError, match=r'loss_cls=nan'):
+        model.train_step(_batch(nan=False), wrapper)  # the third: a check
+    model = _tiny_recognizer(nonfinite_check_interval=100)
+    wrapper = _wrapper(model)
+    model.train_step(_batch(nan=True), wrapper)
+    with pytest.raises(NonFiniteLossError):
+        model.state_dict()  # a checkpoint save never follows a bad step
+    model.state_dict()  # reported once
 
 
 def test_non_finite_loss_skip_mode_has_a_cap():
@@ -171,3 +191,41 @@ def test_non_finite_loss_skip_mode_has_a_cap():
                            model.state_dict()['head.fc.weight'])
     with pytest.raises(NonFiniteLossError):
         model.train_step(_batch(nan=True), wrapper)
+
+
+class _StateOnAnotherDevice:
+    """Stands for a generator state that MMEngine loaded onto a GPU: only
+    a copy to the host (``.to(device='cpu', ...)``) turns it back into a
+    tensor ``torch.set_rng_state`` accepts."""
+
+    def __init__(self, state: torch.Tensor) -> None:
+        self.state = state
+
+    def to(self, device=None, dtype=None, **kwargs):
+        assert torch.device(device).type == 'cpu'
+        return self.state.to(dtype=dtype or self.state.dtype)
+
+
+def test_rng_states_are_restored_from_host_copies(monkeypatch):
+    import random
+    from unittest import mock
+
+    from hicmae.engine import RNGStateHook
+    hook = RNGStateHook()
+    checkpoint = {}
+    hook.before_save_checkpoint(None, checkpoint)
+    expected = torch.get_rng_state()
+    state = checkpoint['meta']['rng_state']
+    state['torch'] = _StateOnAnotherDevice(state['torch'])
+    reached = []
+
+    def set_rng_state(new_state):
+        reached.append(new_state)
+    monkeypatch.setattr(torch, 'set_rng_state', set_rng_state)
+    random.random()
+    hook.after_load_checkpoint(mock.MagicMock(), checkpoint)
+    assert len(reached) == 1
+    assert isinstance(reached[0], torch.Tensor)
+    assert reached[0].device.type == 'cpu'
+    assert reached[0].dtype == torch.uint8
+    assert torch.equal(reached[0], expected)

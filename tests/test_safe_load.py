@@ -153,3 +153,45 @@ def test_getattr_cannot_reach_code_through_an_allowed_object(tmp_path):
     with pytest.raises(UnsafeCheckpointError):
         safe_torch_load(str(path))
     assert not marker.exists()
+
+
+def test_allow_list_is_scoped_to_our_loads(tmp_path):
+    from hicmae.utils import register_all_modules
+    register_all_modules()
+    names = [g[1] if isinstance(g, tuple) else g
+             for g in torch.serialization.get_safe_globals()]
+    assert 'builtins.getattr' not in names  # torch's list untouched
+    assert HistoryBuffer not in names
+    path = tmp_path / 'hub.pth'
+    buf = HistoryBuffer()
+    buf.update(1.0)
+    torch.save(dict(hub=buf), path)
+    with pytest.raises(Exception):  # a user's own load: torch's rules
+        torch.load(path, weights_only=True)
+    assert safe_torch_load(str(path))['hub'].current() == 1.0
+
+
+def test_candidate_checkpoints_are_checked_without_reading_tensors(
+        tmp_path, monkeypatch):
+    from hicmae.engine import runner as runner_module
+    path = tmp_path / 'epoch_1.pth'
+    torch.save(dict(state_dict={'w': torch.ones(3)}), path)
+    calls = []
+    real_load = torch.load
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get('mmap', False))
+        return real_load(*args, **kwargs)
+    monkeypatch.setattr(torch, 'load', spy)
+    assert runner_module._loads(str(path))
+    assert calls == [True]
+    path.write_bytes(path.read_bytes()[:100])  # killed mid-save
+    assert not runner_module._loads(str(path))
+
+
+def test_a_sharded_checkpoint_folder_says_how_to_consolidate(tmp_path):
+    folder = tmp_path / 'epoch_1.pth'
+    folder.mkdir()
+    (folder / 'rank0.pth').write_bytes(b'')
+    with pytest.raises(IsADirectoryError, match='consolidate_fsdp_ckpt'):
+        safe_torch_load(str(folder))

@@ -77,10 +77,23 @@ def test_amp_runs_on_cpu(tmp_path):
     assert proc.returncode == 0, _fail_msg(proc)
     assert (tmp_path / 'epoch_1.pth').is_file()
     log = proc.stdout + proc.stderr
-    assert 'AmpOptimWrapper' in log
+    assert 'MixedPrecisionOptimWrapper' in log
     losses = re.findall(r'Epoch\(train\).*?\sloss: (\S+)', log)
     assert losses, _fail_msg(proc)
     assert all(math.isfinite(float(v)) for v in losses), losses
+    assert not safe_torch_load(str(tmp_path / 'epoch_1.pth'))[
+        'optimizer']['loss_scaler']  # bf16: no loss scaling
+
+    # the bf16 checkpoint resumed in fp16 with a fresh GradScaler
+    proc = _train(TINY, tmp_path, '--amp', '--resume',
+                  options=['train_cfg.max_epochs=2',
+                           'optim_wrapper.dtype=float16', *SHORT])
+    assert proc.returncode == 0, _fail_msg(proc)
+    assert 'loss scaler starts afresh' in proc.stdout + proc.stderr
+    scaler = safe_torch_load(str(tmp_path / 'epoch_2.pth'))[
+        'optimizer']['loss_scaler']
+    assert 0 < scaler['scale'] <= 65536.0
+    assert scaler['_growth_tracker'] >= 0
 
 
 def test_config_without_train_dataloader_stops_with_a_message(tmp_path):

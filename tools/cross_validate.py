@@ -4,18 +4,24 @@
         [--work-dir DIR] [--gpus N] [--cfg-options k=v ...]
 
 Each fold K trains with ``{train,val,test}_dataloader.dataset.fold=K`` in
-``DIR/fold_K`` (on N processes with tools/dist_train.sh when --gpus > 1),
-tests its best checkpoint (else its last) with tools/test.py, and the
-per-fold metrics and their mean ± std (population std over folds) go to
-the terminal and to ``DIR/cross_validation.json``. Folds already tested
-(``test_metrics.json`` present) are not run again, so an interrupted run
-resumes where it stopped.
+``DIR/fold_K`` (on N processes with tools/dist_train.sh when --gpus > 1).
+Like the authors, it then tests both the best checkpoint (the recipe's
+``save_best`` metric; the ``best_*.pth`` of the highest epoch if several)
+and the last one with tools/test.py, in ``DIR/fold_K/test_best`` and
+``DIR/fold_K/test_last`` (one test when they are the same epoch). The
+per-fold metrics and their mean ± std (population std over folds) of both
+go to the terminal and to ``DIR/cross_validation.json``: ``folds`` and
+``mean_std`` for the best checkpoint, ``last`` for the last one. Tests
+already done (``test_metrics.json`` present) are not run again, so an
+interrupted run resumes where it stopped.
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,36 +34,65 @@ def _fold_options(fold: int) -> list:
             for split in ('train', 'val', 'test')]
 
 
-def _checkpoint(work_dir: str) -> str:
-    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
-    if best:
-        return best[-1]
-    last = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(last):
-        with open(last) as f:
-            return f.read().strip()
-    raise FileNotFoundError(f'no checkpoint in {work_dir}')
+def _epoch(path: str) -> int:
+    """The epoch (or iteration) number in a checkpoint name, -1 if none."""
+    found = re.findall(r'(?:epoch|iter)_(\d+)', osp.basename(path))
+    return int(found[-1]) if found else -1
+
+
+def checkpoints(work_dir: str) -> dict:
+    """``{'best': path or None, 'last': path}`` of a trained fold; the best
+    is the ``best_*.pth`` with the highest epoch number (string order would
+    put epoch 9 after epoch 10)."""
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')), key=_epoch)
+    last_file = osp.join(work_dir, 'last_checkpoint')
+    last = None
+    if osp.isfile(last_file):
+        with open(last_file) as f:
+            last = f.read().strip()
+    if not best and last is None:
+        raise FileNotFoundError(f'no checkpoint in {work_dir}')
+    return dict(best=best[-1] if best else None, last=last)
+
+
+def _test(args, options: list, checkpoint: str, out_dir: str) -> dict:
+    result = osp.join(out_dir, 'test_metrics.json')
+    if not osp.isfile(result):
+        subprocess.run([sys.executable, osp.join(HERE, 'test.py'),
+                        args.config, checkpoint, '--work-dir', out_dir,
+                        '--cfg-options', *options], check=True)
+    with open(result) as f:
+        return json.load(f)
 
 
 def run_fold(args, fold: int) -> dict:
+    """``{'best': metrics, 'last': metrics}`` of one fold."""
     work_dir = osp.join(args.work_dir, f'fold_{fold}')
-    result = osp.join(work_dir, 'test_metrics.json')
-    if osp.isfile(result):
-        with open(result) as f:
-            return json.load(f)
+    done = [osp.join(work_dir, f'test_{k}', 'test_metrics.json')
+            for k in ('best', 'last')]
     options = _fold_options(fold) + list(args.cfg_options or [])
-    if args.gpus > 1:
-        train = ['bash', osp.join(HERE, 'dist_train.sh'), args.config,
-                 str(args.gpus)]
+    if not all(osp.isfile(p) for p in done):
+        if args.gpus > 1:
+            train = ['bash', osp.join(HERE, 'dist_train.sh'), args.config,
+                     str(args.gpus)]
+        else:
+            train = [sys.executable, osp.join(HERE, 'train.py'), args.config]
+        subprocess.run(train + ['--work-dir', work_dir, '--resume',
+                                '--cfg-options', *options], check=True)
+    ckpts = checkpoints(work_dir)
+    out = {}
+    last = ckpts['last'] or ckpts['best']
+    out['last'] = _test(args, options, last, osp.join(work_dir, 'test_last'))
+    best = ckpts['best']
+    if best is None or _epoch(best) == _epoch(last):
+        # the best epoch is the last one: same weights, same numbers
+        os.makedirs(osp.join(work_dir, 'test_best'), exist_ok=True)
+        shutil.copyfile(done[1], done[0])
+        out['best'] = out['last']
     else:
-        train = [sys.executable, osp.join(HERE, 'train.py'), args.config]
-    subprocess.run(train + ['--work-dir', work_dir, '--resume',
-                            '--cfg-options', *options], check=True)
-    subprocess.run([sys.executable, osp.join(HERE, 'test.py'), args.config,
-                    _checkpoint(work_dir), '--work-dir', work_dir,
-                    '--cfg-options', *options], check=True)
-    with open(result) as f:
-        return json.load(f)
+        out['best'] = _test(args, options, best,
+                            osp.join(work_dir, 'test_best'))
+    return out
 
 
 def summarise(per_fold: dict) -> dict:
@@ -93,11 +128,16 @@ def main(argv=None) -> int:
         args.work_dir = osp.join('work_dirs', 'cv_' + osp.splitext(
             osp.basename(args.config))[0])
     os.makedirs(args.work_dir, exist_ok=True)
-    per_fold = {fold: run_fold(args, fold) for fold in args.folds}
-    summary = summarise(per_fold)
-    print_table(per_fold, summary)
+    runs = {fold: run_fold(args, fold) for fold in args.folds}
+    result = {}
+    for which in ('best', 'last'):
+        per_fold = {fold: r[which] for fold, r in runs.items()}
+        summary = summarise(per_fold)
+        print(f'{which} checkpoint:')
+        print_table(per_fold, summary)
+        result[which] = dict(folds=per_fold, mean_std=summary)
     with open(osp.join(args.work_dir, 'cross_validation.json'), 'w') as f:
-        json.dump(dict(folds=per_fold, mean_std=summary), f, indent=2)
+        json.dump(dict(result['best'], last=result['last']), f, indent=2)
     return 0
 
 

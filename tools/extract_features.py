@@ -3,7 +3,7 @@
     python tools/extract_features.py [INPUT ...] --config CFG
         --checkpoint CKPT --out DIR [--audio WAV ...]
         [--split test|val|train] [--batch-size 8] [--num-workers 2]
-        [--all-layers] [--face-crop] [--device cpu]
+        [--all-layers] [--face-crop] [--device cuda|cpu]
         [--cfg-options k=v ...] [--launcher none|pytorch]
     # N processes (gloo without CUDA):
     bash tools/dist_launch.sh N tools/extract_features.py [INPUT ...] ...
@@ -44,8 +44,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.distributed as dist  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
+from mmengine.dist import init_dist  # noqa: E402
 
 from hicmae.apis import init_model  # noqa: E402
+from hicmae.apis.inference import default_device  # noqa: E402
 from hicmae.apis.feature_extraction import (  # noqa: E402
     ExtractedFeatures, dataset_from_config, dataset_from_files,
     extract_dataset_features)
@@ -71,7 +73,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--all-layers', action='store_true')
     parser.add_argument('--face-crop', action='store_true',
                         help='crop the face in raw video INPUTs')
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device',
+                        help='default: cuda if available, else cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch'])
@@ -104,15 +107,16 @@ def pair_audio(videos, audios):
     return paired
 
 
-def setup_launcher(launcher: str, device: str) -> str:
-    """Join the process group (gloo without CUDA); the device to use."""
+def setup_launcher(launcher: str, device: Optional[str]) -> str:
+    """Join the process group: on GPUs through MMEngine's ``init_dist``
+    with NCCL, on the CPU with gloo (``init_dist`` would select a GPU);
+    the device to use (default: the GPU when there is one)."""
+    device = device or default_device()
     if launcher == 'none':
         return device
     if device.startswith('cuda') and torch.cuda.is_available():
-        local = int(os.environ.get('LOCAL_RANK', 0))
-        torch.cuda.set_device(local)
-        dist.init_process_group(backend='nccl')
-        return f'cuda:{local}'
+        init_dist(launcher, backend='nccl')  # also sets the local GPU
+        return f'cuda:{torch.cuda.current_device()}'
     dist.init_process_group(backend='gloo')
     return device
 

@@ -65,8 +65,14 @@ def main(argv=None) -> None:
         cfg.test_evaluator.append(dump)
     prepare_cpu_distributed(cfg)
     from mmengine.runner import Runner
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+
+    from hicmae.registry import RUNNERS
+    from hicmae.utils import checkpoint_safe_globals
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
+    # MMEngine's checkpoint types, allow-listed for this load only
+    with checkpoint_safe_globals():
+        metrics = runner.test()
     if runner.rank == 0:
         print_metrics(metrics)
         with open(osp.join(cfg.work_dir, 'test_metrics.json'), 'w') as f:

@@ -15,6 +15,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from hicmae.engine import (ConfigError, check_train_config,  # noqa: E402
                            prepare_cpu_distributed)
+from hicmae.utils import checkpoint_safe_globals  # noqa: E402
 from hicmae.utils import keep_freed_memory  # noqa: E402
 from hicmae.utils import register_all_modules  # noqa: E402
 
@@ -29,8 +30,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='resume from a checkpoint; without a path (or "auto"), from '
         'the latest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (fp16 on CUDA, '
-                        'bf16 on CPU)')
+                        help='automatic mixed precision (fp16 with loss '
+                        'scaling on CUDA, bf16 on CPU, unless the config '
+                        'names a dtype)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by total batch / base batch')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -59,16 +61,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         name = osp.splitext(osp.basename(args.config))[0]
         cfg.work_dir = osp.join('work_dirs', name)
     if args.amp:
-        import torch
-        wrapper = cfg.optim_wrapper
-        if wrapper.get('type') != 'AmpOptimWrapper':
-            wrapper.type = 'AmpOptimWrapper'
-            if torch.cuda.is_available():
-                wrapper.setdefault('dtype', 'float16')
-                wrapper.setdefault('loss_scale', 'dynamic')
-            else:
-                # CPU autocast supports bfloat16 only; it needs no loss scale
-                wrapper.dtype = 'bfloat16'
+        enable_amp(cfg.optim_wrapper)
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', dict(base_batch_size=256))
         cfg.auto_scale_lr.enable = True
@@ -77,6 +70,28 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     return cfg
+
+
+def enable_amp(wrapper: dict) -> None:
+    """``--amp``: mixed precision on every device.
+
+    A dtype the config names is kept; where it resolves to float32 (the
+    fine-tuning recipes' CPU default) or is missing, fp16 with dynamic loss
+    scaling on GPUs and bf16 on the CPU (fp16 runs there too:
+    ``--cfg-options optim_wrapper.dtype=float16``).
+    """
+    wrapper.type = 'MixedPrecisionOptimWrapper'
+    wrapper.setdefault('loss_scale', 'dynamic')
+    default = dict(cuda='float16', cpu='bfloat16')
+    dtype = wrapper.get('dtype')
+    if isinstance(dtype, dict):
+        wrapper.dtype = {device: value if value not in (None, 'float32')
+                         else default.get(device, 'bfloat16')
+                         for device, value in dtype.items()}
+        for device, value in default.items():
+            wrapper.dtype.setdefault(device, value)
+    elif dtype in (None, 'float32'):
+        wrapper.dtype = default
 
 
 def build_runner(cfg: Config):
@@ -106,7 +121,10 @@ def main(argv=None) -> None:
         # CPU training re-faults its large activations every step otherwise
         keep_freed_memory()
     runner = build_runner(cfg)
-    runner.train()
+    # MMEngine's checkpoint types (message hub, ...) are allow-listed for
+    # torch.load's weights-only mode in this run only, whichever runner
+    with checkpoint_safe_globals():
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -18,6 +18,8 @@ custom_hooks = [
     dict(type='BadSampleLogHook'),
     # generator states in checkpoints: resumed runs continue identically
     dict(type='RNGStateHook'),
+    # share of step time spent waiting for the loader (train/data_wait)
+    dict(type='DataWaitHook'),
 ]
 
 env_cfg = dict(

@@ -1,6 +1,8 @@
 # Fine-tune HiCMAE-Base on Werewolf-XL (regression of 3 dimensions, fold 1;
 # other folds: {train,val,test}_dataloader.dataset.fold=K). The authors'
-# script: MSE loss, 30 epochs, batch 32, frame stride 3, best by CCC.
+# script (scripts/.../werewolf-xl/finetune_170.sh): MSE loss, no mixup,
+# 30 epochs, batch 32, frame stride 3, best by CCC; the paper's RandAugment,
+# random erasing and audio gain as every fine-tuning recipe.
 _base_ = [
     '../_base_/models/hicmae_base_finetune.py',
     '../_base_/datasets/emotion/werewolf_xl.py',

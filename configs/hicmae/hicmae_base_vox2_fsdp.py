@@ -8,7 +8,9 @@ _base_ = ['./hicmae_base_vox2.py']
 
 runner_type = 'HiCMAEFlexibleRunner'
 strategy = dict(
-    type='FSDPStrategy',
+    # MMEngine's FSDPStrategy with a working --resume (scoped name: the
+    # runner builds its strategy before it sets the default scope)
+    type='hicmae.HiCMAEFSDPStrategy',
     model_wrapper=dict(
         # shard every transformer block separately (scoped name: MMEngine
         # looks wrap policies up in its root registry)
@@ -16,5 +18,6 @@ strategy = dict(
         use_orig_params=True),
 )
 # FSDP shards the optimizer itself; the AMP wrapper's scaler is sharded too
-optim_wrapper = dict(type='AmpOptimWrapper', dtype='float16',
+optim_wrapper = dict(type='MixedPrecisionOptimWrapper',
+                     dtype=dict(cuda='float16', cpu='bfloat16'),
                      loss_scale='dynamic', use_fsdp=True)

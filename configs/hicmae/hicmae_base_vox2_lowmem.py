@@ -5,7 +5,7 @@
 # time, see README "Speed and memory"). 'full' instead of 'selective'
 # recomputes whole blocks: activations nearly vanish, the step costs about a
 # third more.
-#   bash tools/dist_train.sh configs/hicmae/hicmae_base_vox2_lowmem.py 8
+#   bash tools/dist_train.sh configs/hicmae/hicmae_base_vox2_lowmem.py 4
 # A single process (no DDP) in fp32 can also free each gradient at once with
 # optim_wrapper=dict(type='BackwardStepOptimWrapper', ...) (README).
 _base_ = ['./hicmae_base_vox2.py']

@@ -1,12 +1,13 @@
 """Batched embedding extraction over whole datasets, in 1 or more processes.
 
-The views of a dataset in test mode (``num_views`` expanded, ``video_idx``
-naming each view's clip) go through a DataLoader and the recognizer's
-``extract_feat`` / ``head.feature``; every clip's views are averaged, as
-:func:`hicmae.apis.extract_features` does for one clip. All views of a clip
-go to the same process, so averaging never crosses ranks; rank 0 gathers the
-clips in index order. A clip with a view that cannot be decoded is reported
-and left out.
+Whole clips go through a DataLoader: all test views of a clip
+(``num_views`` expanded, ``video_idx`` naming each view's clip; loose files
+decoded and face-cropped once per clip, see :class:`ClipViews`), then the
+recognizer's ``extract_feat`` / ``head.feature`` (:func:`forward_features`,
+which :func:`hicmae.apis.extract_features` runs on a batch of one clip), and
+every clip's views are averaged. Ranks take whole clips, so averaging never
+crosses ranks; rank 0 gathers the clips in index order. A clip with a view
+that cannot be decoded is reported and left out.
 """
 import copy
 import os.path as osp
@@ -20,16 +21,22 @@ from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
 import numpy as np
 import torch
 import torch.distributed as dist
-from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset
 
 from hicmae.datasets import BadSampleError
 from hicmae.registry import DATASETS
+from .clips import ClipViews, clip_views, prepare_clip, with_face_crop
+
+__all__ = ['ExtractedFeatures', 'ClipViews', 'clip_views',
+           'dataset_from_config', 'dataset_from_files', 'collate_clips',
+           'capture_all_layers', 'forward_features',
+           'extract_dataset_features']
+
 
 @dataclass
 class ExtractedFeatures:
@@ -43,41 +50,6 @@ class ExtractedFeatures:
     arrays: Dict[str, np.ndarray] = field(default_factory=dict)
     clips: List[dict] = field(default_factory=list)
     failed: List[dict] = field(default_factory=list)
-
-
-class ClipViews(Dataset):
-    """The test views of loose clips, read the way the list datasets are.
-
-    Args:
-        clips: ``(video, audio)`` pairs; ``audio`` ``None`` reads the
-            video's own track (frame folders need a wav).
-        pipeline: the test pipeline (transform configs).
-        num_views: ``(temporal segments, spatial crops)`` per clip.
-    """
-
-    def __init__(self, clips: Sequence[Tuple[str, Optional[str]]],
-                 pipeline: Sequence[dict],
-                 num_views: Tuple[int, int] = (1, 1)) -> None:
-        self.pipeline = Compose(list(pipeline))
-        segments, crops = num_views
-        self.infos = []
-        for video_idx, (video, audio) in enumerate(clips):
-            for t in range(segments):
-                for s in range(crops):
-                    info = dict(filename=video, temporal_view=t,
-                                spatial_view=s, video_idx=video_idx)
-                    if audio is not None:
-                        info['audio_filename'] = audio
-                    self.infos.append(info)
-
-    def __len__(self) -> int:
-        return len(self.infos)
-
-    def get_data_info(self, idx: int) -> dict:
-        return dict(self.infos[idx], sample_idx=idx)
-
-    def prepare_data(self, idx: int) -> dict:
-        return self.pipeline(self.get_data_info(idx))
 
 
 def dataset_from_config(cfg: Config, split: str = 'test',
@@ -115,77 +87,49 @@ def dataset_from_config(cfg: Config, split: str = 'test',
 
 def dataset_from_files(cfg: Config, videos: Sequence[str],
                        audios: Optional[Sequence[Optional[str]]] = None,
-                       face_crop: bool = False) -> ClipViews:
+                       face_crop=False) -> ClipViews:
     """:class:`ClipViews` of loose clips with the config's test pipeline;
-    ``face_crop`` adds ``FaceCrop`` after ``DecodeFrames`` (raw videos)."""
+    ``face_crop`` (true or ``FaceCrop`` arguments) adds ``FaceCrop`` after
+    ``DecodeFrames`` (raw videos; see :func:`with_face_crop`)."""
     test = cfg.test_dataloader.dataset
     audios = list(audios) if audios is not None else [None] * len(videos)
-    pipeline = [dict(t) for t in test.pipeline]
-    if face_crop:
-        names = [t.get('type') for t in pipeline]
-        if 'DecodeFrames' not in names:
-            raise ValueError('cannot add face cropping: the test pipeline '
-                             'has no DecodeFrames step')
-        if 'FaceCrop' not in names:
-            pipeline.insert(names.index('DecodeFrames') + 1,
-                            dict(type='FaceCrop'))
+    pipeline = with_face_crop(test.pipeline, face_crop)
     return ClipViews(list(zip(videos, audios)), pipeline,
                      tuple(test.get('num_views', (1, 1))))
 
 
-def clip_views(dataset: Dataset) -> List[List[int]]:
-    """View indices of every clip, clips in ``video_idx`` order (a dataset
-    without views is one view per clip)."""
-    groups: Dict[int, List[int]] = {}
-    for idx in range(len(dataset)):
-        key = dataset.get_data_info(idx).get('video_idx', idx)
-        groups.setdefault(int(key), []).append(idx)
-    return [groups[k] for k in sorted(groups)]
+class _GuardedClips(Dataset):
+    """Whole clips (all their views, decoded once) that turn a decoding
+    failure into a record: one broken clip neither stops the loader nor
+    pulls in a random substitute (what the datasets' skip mode does in
+    training)."""
 
-
-class ClipShardSampler(Sampler):
-    """Every view of clips ``rank, rank + world_size, ...``, in order.
-
-    Unlike ``DistributedSampler`` it never pads with duplicates and never
-    splits a clip's views between processes.
-    """
-
-    def __init__(self, groups: Sequence[Sequence[int]], rank: int = 0,
-                 world_size: int = 1) -> None:
-        self.indices = [i for g in groups[rank::world_size] for i in g]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self.indices)
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-
-class _GuardedViews(Dataset):
-    """Views that turn a decoding failure into a record: one broken clip
-    neither stops the loader nor pulls in a random substitute (what the
-    datasets' skip mode does in training)."""
-
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, groups: List[List[int]]) -> None:
         self.dataset = dataset
+        self.groups = groups
 
     def __len__(self) -> int:
-        return len(self.dataset)
+        return len(self.groups)
 
-    def __getitem__(self, idx: int) -> dict:
+    def __getitem__(self, clip: int) -> dict:
         try:
-            return dict(index=idx, data=self.dataset.prepare_data(idx))
+            return dict(clip=clip,
+                        views=prepare_clip(self.dataset, self.groups[clip]))
         except BadSampleError as err:
-            return dict(index=idx, error=(err.path, err.reason))
+            return dict(clip=clip, error=(err.path, err.reason))
 
 
-def collate_views(items: Sequence[dict]) -> dict:
-    """Collate the decoded views; pass the failures through."""
-    good = [item for item in items if 'data' in item]
-    return dict(indices=[item['index'] for item in good],
-                batch=default_collate([item['data'] for item in good])
-                if good else None,
-                errors=[(item['index'], *item['error']) for item in items
+def collate_clips(items: Sequence[dict]) -> dict:
+    """All views of the usable clips in one batch, with the rows of each
+    clip (``rows``: ``[(clip, start, stop)]``); failures pass through."""
+    views, rows = [], []
+    for item in items:
+        if 'views' in item:
+            rows.append((item['clip'], len(views),
+                         len(views) + len(item['views'])))
+            views += item['views']
+    return dict(rows=rows, batch=default_collate(views) if views else None,
+                errors=[(item['clip'], *item['error']) for item in items
                         if 'error' in item])
 
 
@@ -232,10 +176,14 @@ def capture_all_layers(model: torch.nn.Module, enabled: bool = True
             handle.remove()
 
 
-def _forward(model: torch.nn.Module, batch: dict,
-             captured: Dict[str, List[torch.Tensor]]
-             ) -> Dict[str, np.ndarray]:
-    """Per-view features of one batch, as numpy arrays on the CPU."""
+def forward_features(model: torch.nn.Module, batch: dict,
+                     captured: Optional[Dict[str, List[torch.Tensor]]] = None
+                     ) -> Dict[str, np.ndarray]:
+    """Per-view features of one collated batch, as numpy arrays on the
+    CPU: the keys of the recognizer's ``extract_feat``, ``feature`` (the
+    normalised fused feature the classifier sees) and, with
+    :func:`capture_all_layers`, ``all_layers_*``."""
+    captured = captured or {}
     for layers in captured.values():
         layers.clear()
     data = model.data_preprocessor(batch, False)
@@ -305,36 +253,28 @@ def extract_dataset_features(model: torch.nn.Module, dataset: Dataset,
     log = log or _warn
     rank, world = get_dist_info()
     groups = clip_views(dataset)
-    clip_of = {view: clip for clip, views in enumerate(groups)
-               for view in views}
-    sampler = ClipShardSampler(groups, rank, world)
-    loader = DataLoader(_GuardedViews(dataset), batch_size=batch_size,
-                        sampler=sampler, num_workers=num_workers,
-                        collate_fn=collate_views)
-    bar = ProgressBar(len(sampler)) if progress and rank == 0 else None
-    pending: Dict[int, Dict[int, Dict[str, np.ndarray]]] = {}
+    # whole clips per batch, so a clip is decoded once and its views are
+    # averaged in one place; ranks take every world-th clip
+    per_batch = max(1, batch_size // max(1, len(groups[0]) if groups else 1))
+    loader = DataLoader(_GuardedClips(dataset, groups), batch_size=per_batch,
+                        sampler=list(range(rank, len(groups), world)),
+                        num_workers=num_workers, collate_fn=collate_clips)
+    bar = ProgressBar(len(loader.sampler)) if progress and rank == 0 \
+        else None
     done: Dict[int, Dict[str, np.ndarray]] = {}
     failed: Dict[int, Tuple[str, str]] = {}
     with capture_all_layers(model, all_layers) as captured:
         for item in loader:
-            for view, path, reason in item['errors']:
-                clip = clip_of[view]
-                pending.pop(clip, None)
-                if clip not in failed:
-                    failed[clip] = (path, reason)
-                    log(f'{path}: skipped: {reason}')
+            for clip, path, reason in item['errors']:
+                failed[clip] = (path, reason)
+                log(f'{path}: skipped: {reason}')
             if item['batch'] is not None:
-                feats = _forward(model, item['batch'], captured)
-                for row, view in enumerate(item['indices']):
-                    clip = clip_of[view]
-                    if clip in failed:
-                        continue
-                    views = pending.setdefault(clip, {})
-                    views[view] = {k: v[row] for k, v in feats.items()}
-                    if len(views) == len(groups[clip]):
-                        done[clip] = _average(pending.pop(clip))
+                feats = forward_features(model, item['batch'], captured)
+                for clip, start, stop in item['rows']:
+                    done[clip] = {k: v[start:stop].mean(0)
+                                  for k, v in feats.items()}
             if bar is not None:
-                bar.update(len(item['indices']) + len(item['errors']))
+                bar.update(len(item['rows']) + len(item['errors']))
     if bar is not None:
         bar.file.write('\n')
     parts = gather_to_rank0((done, failed))
@@ -344,13 +284,6 @@ def extract_dataset_features(model: torch.nn.Module, dataset: Dataset,
         done.update(part_done)
         failed.update(part_failed)
     return _assemble(dataset, groups, done, failed)
-
-
-def _average(views: Dict[int, Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
-    """Mean over a clip's views, taken in view order."""
-    order = sorted(views)
-    return {k: np.stack([views[v][k] for v in order]).mean(0)
-            for k in views[order[0]]}
 
 
 def _assemble(dataset: Dataset, groups: List[List[int]],

@@ -1,25 +1,33 @@
 """Python API: build a recognizer, classify clips, extract embeddings."""
-import os.path as osp
 from typing import Dict, List, Optional, Union
 
 import numpy as np
 import torch
-from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 
 from hicmae.registry import MODELS
 from hicmae.utils import register_all_modules
 from hicmae.utils.pretrained import checkpoint_state_dict
+from .clips import ClipViews, clip_views, prepare_clip, with_face_crop
+from .feature_extraction import forward_features
+
+
+def default_device() -> str:
+    """``'cuda'`` when a GPU is usable, else ``'cpu'``."""
+    return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
-               device: str = 'cpu',
+               device: Optional[str] = None,
                cfg_options: Optional[dict] = None) -> torch.nn.Module:
     """Build the config's model, load ``checkpoint`` strictly, set eval.
 
     The checkpoint may be this package's or the authors' (converted on the
-    fly). The config is kept as ``model.cfg`` for the test pipeline.
+    fly). ``device`` defaults to the GPU when there is one. The config is
+    kept as ``model.cfg`` for the test pipeline. A checkpoint that does not
+    fit the config (missing weights, other shapes: a different model size
+    or class count) raises ``ValueError`` naming both files.
     """
     register_all_modules()
     cfg = Config.fromfile(config) if isinstance(config, str) else config
@@ -29,8 +37,20 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     model_cfg.pop('init_cfg', None)  # weights come from ``checkpoint``
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
-        result = model.load_state_dict(checkpoint_state_dict(checkpoint),
-                                       strict=False)
+        state = checkpoint_state_dict(checkpoint)
+        own = model.state_dict()
+        wrong = [(k, tuple(v.shape), tuple(own[k].shape))
+                 for k, v in state.items()
+                 if k in own and hasattr(v, 'shape')
+                 and tuple(v.shape) != tuple(own[k].shape)]
+        if wrong:
+            key, theirs, ours = wrong[0]
+            raise ValueError(
+                f'{checkpoint} does not fit {cfg.filename}: {len(wrong)} '
+                f'weights of another shape, e.g. {key} {theirs} in the '
+                f'checkpoint, {ours} in the model (another model size or '
+                'number of classes?)')
+        result = model.load_state_dict(state, strict=False)
         if result.missing_keys:
             raise ValueError(
                 f'{checkpoint} does not fit {cfg.filename}: '
@@ -38,48 +58,30 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                 f'{result.missing_keys[:3]} (a pre-training checkpoint? '
                 'fine-tune it first)')
     model.cfg = cfg
-    return model.to(device).eval()
-
-
-def _is_frame_folder(video: str) -> bool:
-    return osp.splitext(video)[1] == '' or osp.isdir(video)
+    return model.to(device or default_device()).eval()
 
 
 def inference_pipeline(model, video: str,
-                  face_crop: Union[bool, dict] = True) -> List[dict]:
+                       face_crop: Union[bool, dict] = True) -> List[dict]:
     """The config's test pipeline for ``video``, with ``FaceCrop`` right
     after ``DecodeFrames`` for a video file when ``face_crop`` is true (a
     dict: the ``FaceCrop`` arguments). Frame folders are taken as prepared
     face crops (``tools/data/crop_faces.py``) and are left alone."""
-    steps = [dict(t) for t in model.cfg.test_dataloader.dataset.pipeline]
-    names = [t.get('type') for t in steps]
-    if not face_crop or _is_frame_folder(video) or 'FaceCrop' in names:
-        return steps
-    if 'DecodeFrames' not in names:
-        raise ValueError('cannot add face cropping: the test pipeline has no '
-                         'DecodeFrames step (pass face_crop=False)')
-    crop = dict(type='FaceCrop')
-    if isinstance(face_crop, dict):
-        crop.update(face_crop)
-    steps.insert(names.index('DecodeFrames') + 1, crop)
-    return steps
+    return with_face_crop(model.cfg.test_dataloader.dataset.pipeline,
+                          face_crop, video)
 
 
-def _view_batches(model, video: str, audio: Optional[str],
-                  face_crop: Union[bool, dict]) -> dict:
-    """Every test view of one clip, collated into one batch."""
-    cfg = model.cfg.test_dataloader.dataset
-    segments, crops = cfg.get('num_views', (1, 1))
-    pipeline = Compose(inference_pipeline(model, video, face_crop))
-    views = []
-    for t in range(segments):
-        for s in range(crops):
-            info = dict(filename=video, temporal_view=t, spatial_view=s,
-                        sample_idx=0)
-            if audio is not None:
-                info['audio_filename'] = audio
-            views.append(pipeline(info))
-    return default_collate(views)
+def clip_batch(model, video: str, audio: Optional[str] = None,
+               face_crop: Union[bool, dict] = True) -> dict:
+    """Every test view of one clip, decoded once, collated into one batch
+    (the input of :func:`inference_recognizer` and
+    :func:`extract_features`). Raises :class:`BadSampleError` naming the
+    file and reason for unusable input."""
+    test = model.cfg.test_dataloader.dataset
+    views = ClipViews([(video, audio)],
+                      inference_pipeline(model, video, face_crop),
+                      tuple(test.get('num_views', (1, 1))))
+    return default_collate(prepare_clip(views, clip_views(views)[0]))
 
 
 @torch.no_grad()
@@ -100,7 +102,7 @@ def inference_recognizer(model, video: str, audio: Optional[str] = None,
     a regression model ``dict(values=np.ndarray (T,))``.
     """
     batch = model.data_preprocessor(
-        _view_batches(model, video, audio, face_crop), False)
+        clip_batch(model, video, audio, face_crop), False)
     samples = model.predict(**batch)
     if 'pred_value' in samples[0]:
         values = torch.stack([s.pred_value for s in samples]).mean(0)
@@ -117,23 +119,23 @@ def extract_features(model, video: str, audio: Optional[str] = None,
                      face_crop: Union[bool, dict] = True
                      ) -> Dict[str, np.ndarray]:
     """Embeddings of one clip, averaged over the test views (inputs and
-    ``face_crop`` as for :func:`inference_recognizer`).
+    ``face_crop`` as for :func:`inference_recognizer`; the same forward as
+    :func:`hicmae.apis.extract_dataset_features`).
 
     Keys: ``feature`` (the normalised fused feature the classifier sees),
     and per modality ``video_layers`` / ``audio_layers`` (token-averaged
     normalised output of every encoder layer, ``(layers, C)``) and, with
     fusion, ``fused_video`` / ``fused_audio``.
     """
-    batch = model.data_preprocessor(
-        _view_batches(model, video, audio, face_crop), False)
-    feats = model.extract_feat(batch['inputs'])
-    out = {k: v.mean(0).cpu().numpy() for k, v in feats.items()}
-    out['feature'] = model.head.feature(feats).mean(0).cpu().numpy()
-    return out
+    feats = forward_features(model, clip_batch(model, video, audio,
+                                               face_crop))
+    return {k: v.mean(0) for k, v in feats.items()}
 
 
 def top_k(result: Dict[str, object], k: int = 3) -> List[tuple]:
     """``[(class, probability), ...]`` of the ``k`` most likely classes."""
+    if 'scores' not in result:
+        raise ValueError('a regression result has values, no class scores')
     order = np.argsort(-result['scores'])[:k]
     return [(result['classes'][i], float(result['scores'][i]))
             for i in order]

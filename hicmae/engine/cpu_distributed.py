@@ -24,10 +24,11 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
         return False
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     if cfg.get('runner_type') in FLEXIBLE_RUNNERS:
-        # FSDP shards onto the CPU instead of CUDA device LOCAL_RANK
+        # FSDP shards onto the CPU instead of CUDA device LOCAL_RANK (a
+        # string: the config dumped into the work dir must parse again)
         wrapper = cfg.setdefault('strategy', {}).setdefault(
             'model_wrapper', dict(type='MMFullyShardedDataParallel'))
-        wrapper['device_id'] = torch.device('cpu')
+        wrapper['device_id'] = 'cpu'
     elif cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
             type='MMDistributedDataParallel', device_ids=None,

@@ -7,6 +7,7 @@ from mmengine.dist import barrier, is_main_process
 from mmengine.runner import FlexibleRunner
 
 from hicmae.registry import RUNNERS
+from hicmae.utils.safe_load import checkpoint_safe_globals
 
 FLEXIBLE_RUNNERS = ('FlexibleRunner', 'HiCMAEFlexibleRunner')
 
@@ -46,3 +47,8 @@ class HiCMAEFlexibleRunner(FlexibleRunner):
             replace_path(osp.join(out_dir, tmp_name),
                          osp.join(out_dir, filename))
         barrier()  # nobody reads the checkpoint before it is in place
+
+    def load_or_resume(self) -> None:
+        # MMEngine's checkpoint types, allow-listed for this load only
+        with checkpoint_safe_globals():
+            super().load_or_resume()

@@ -8,7 +8,7 @@ from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 from hicmae.registry import RUNNERS
-from hicmae.utils.safe_load import safe_torch_load
+from hicmae.utils.safe_load import checkpoint_safe_globals, safe_torch_load
 
 
 @RUNNERS.register_module()
@@ -22,7 +22,11 @@ class HiCMAERunner(Runner):
     * ``--resume auto`` checks the checkpoint named in ``last_checkpoint``;
       if that file is missing, empty or unreadable (a kill while it was
       being written), it takes the newest loadable ``*.pth`` in the work
-      dir instead, and says so.
+      dir instead, and says so. Candidates are checked with a memory-mapped
+      load (the tensors are not read), so only MMEngine's own load reads
+      the checkpoint.
+    * MMEngine's checkpoint types are allow-listed for ``torch.load``'s
+      weights-only mode during the load only.
     """
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
@@ -43,7 +47,8 @@ class HiCMAERunner(Runner):
                 self.logger.warning(f'no checkpoint to resume in '
                                     f'{self.work_dir}: starting afresh')
                 self._resume = False
-        super().load_or_resume()
+        with checkpoint_safe_globals():
+            super().load_or_resume()
 
     def _latest_loadable_checkpoint(self) -> Optional[str]:
         named = None
@@ -75,7 +80,7 @@ def _load_error(path: str) -> str:
     if osp.getsize(path) == 0:
         return 'empty file'
     try:
-        safe_torch_load(path)
+        safe_torch_load(path, mmap=True)  # maps, does not read, the tensors
     except Exception as err:  # report, whatever the cause
         return str(err).splitlines()[0][:300]
     return 'loads'

@@ -95,16 +95,19 @@ def f1_scores(pred, gt, num_classes: int) -> Tuple[float, float]:
 
 
 def ccc(pred, gt) -> float:
-    """Lin's concordance correlation coefficient with population (biased)
-    variances: ``2 cov / (var_p + var_g + (mean_p - mean_g)^2)``.
+    """Lin's concordance correlation coefficient with unbiased (n - 1)
+    variances and covariance, as the authors compute it (``np.cov``):
+    ``2 cov / (var_p + var_g + (mean_p - mean_g)^2)``.
 
     Two identical constant series score 1 (the only case of a zero
-    denominator); a constant prediction of a varying target scores 0.
+    denominator); a constant prediction of a varying target scores 0. A
+    single value has no unbiased variance: population moments then.
     """
     pred, gt = _values(pred, gt)
+    ddof = 1 if pred.size > 1 else 0
     mp, mg = pred.mean(), gt.mean()
-    cov = np.mean((pred - mp) * (gt - mg))
-    denom = pred.var() + gt.var() + (mp - mg) ** 2
+    cov = np.sum((pred - mp) * (gt - mg)) / (pred.size - ddof)
+    denom = pred.var(ddof=ddof) + gt.var(ddof=ddof) + (mp - mg) ** 2
     if denom == 0:
         return 1.0
     return float(2.0 * cov / denom)

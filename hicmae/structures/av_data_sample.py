@@ -37,10 +37,14 @@ class AVDataSample(BaseDataElement):
         return self
 
     def set_masks(self, video_mask=None, audio_mask=None) -> 'AVDataSample':
-        if video_mask is not None:
-            self.set_field(_to_tensor(video_mask).bool().reshape(-1),
-                           'video_mask', dtype=torch.Tensor)
-        if audio_mask is not None:
-            self.set_field(_to_tensor(audio_mask).bool().reshape(-1),
-                           'audio_mask', dtype=torch.Tensor)
+        """Set the token masks; their hidden-token counts go into the meta
+        information (``video_num_hidden``, ``audio_num_hidden``), counted
+        here on the host, so the model needs no device sync to know them.
+        """
+        for key, mask in (('video', video_mask), ('audio', audio_mask)):
+            if mask is None:
+                continue
+            mask = _to_tensor(mask).bool().reshape(-1)
+            self.set_field(mask, f'{key}_mask', dtype=torch.Tensor)
+            self.set_metainfo({f'{key}_num_hidden': int(mask.sum())})
         return self

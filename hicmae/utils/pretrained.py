@@ -1,5 +1,5 @@
 """Initialise a model from a pre-training or fine-tuning checkpoint."""
-from typing import Dict
+from typing import Any, Dict, Optional
 
 import torch
 from mmengine.logging import print_log
@@ -9,10 +9,14 @@ from .official_checkpoint import (convert_official_state_dict,
 from .safe_load import safe_torch_load
 
 
-def checkpoint_state_dict(path: str) -> Dict[str, torch.Tensor]:
+def checkpoint_state_dict(path: str, prefix: Optional[str] = None,
+                          map_location: Any = 'cpu'
+                          ) -> Dict[str, torch.Tensor]:
     """The weights of a checkpoint of this package or of the authors, in
-    this package's key layout."""
-    ckpt = safe_torch_load(path)
+    this package's key layout; with ``prefix``, only those under
+    ``prefix.``, renamed without it (MMEngine's ``PretrainedInit``
+    meaning)."""
+    ckpt = safe_torch_load(path, map_location=map_location)
     if not isinstance(ckpt, dict):
         raise ValueError(f'{path}: not a checkpoint dictionary')
     for key in ('state_dict', 'model', 'module'):
@@ -21,12 +25,21 @@ def checkpoint_state_dict(path: str) -> Dict[str, torch.Tensor]:
             break
     state = {k[len('module.'):] if k.startswith('module.') else k: v
              for k, v in ckpt.items() if isinstance(v, torch.Tensor)}
+    if prefix:
+        head = prefix.rstrip('.') + '.'
+        state = {k[len(head):]: v for k, v in state.items()
+                 if k.startswith(head)}
+        if not state:
+            raise ValueError(f'{path}: no weights under the prefix '
+                             f'{prefix!r}')
     if is_official_state_dict(state):
         state = convert_official_state_dict(state)
     return state
 
 
-def load_pretrained(model: torch.nn.Module, path: str) -> dict:
+def load_pretrained(model: torch.nn.Module, path: str,
+                    prefix: Optional[str] = None,
+                    map_location: Any = 'cpu') -> dict:
     """Load the matching weights of ``path`` into ``model``.
 
     Keys the model lacks (pre-training decoders and heads) are dropped,
@@ -34,13 +47,14 @@ def load_pretrained(model: torch.nn.Module, path: str) -> dict:
     classes) are skipped; both are reported in the log, as are the model's
     parameters left at their initialisation. The sine-cosine position tables
     are recomputed for the model's input size, so no interpolation is
-    needed.
+    needed. ``prefix`` and ``map_location`` as in MMEngine's
+    ``PretrainedInit``.
 
     Returns:
         ``dict(loaded=[...], missing=[...], unexpected=[...],
         mismatched=[...])``.
     """
-    state = checkpoint_state_dict(path)
+    state = checkpoint_state_dict(path, prefix, map_location)
     own = model.state_dict()
     loaded, mismatched = {}, []
     for key, value in state.items():

@@ -5,13 +5,17 @@ only tensors, containers and allow-listed types. MMEngine's checkpoints also
 hold its message hub (``HistoryBuffer`` objects with NumPy arrays), and the
 authors' checkpoints an ``argparse.Namespace``; these plain-data types are
 allow-listed here instead of turning the weights-only mode off, which
-would run whatever a crafted file asks for.
+would run whatever a crafted file asks for. The allow-list holds only
+while this package loads a checkpoint (:func:`checkpoint_safe_globals`):
+a user's other ``torch.load`` calls keep torch's own list.
 """
 import argparse
 import importlib
+import os.path as osp
 import pickle
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -98,8 +102,20 @@ def _safe_globals() -> list:
             (_history_buffer_getattr, 'builtins.getattr')]
 
 
+@contextmanager
+def checkpoint_safe_globals() -> Iterator[None]:
+    """Allow-list the data-only types of MMEngine's and the authors' files
+    for the loads inside this block only (MMEngine's resume and
+    ``load_from`` go through ``torch.load`` with weights only)."""
+    with torch.serialization.safe_globals(_safe_globals()):
+        yield
+
+
 def register_safe_globals() -> None:
-    """Allow-list the data-only types of MMEngine's and the authors' files."""
+    """Add the allow-list to torch's process-wide list, for code that
+    loads MMEngine checkpoints with ``torch.load`` itself. This package
+    does not call it: it scopes the list with
+    :func:`checkpoint_safe_globals`."""
     torch.serialization.add_safe_globals(_safe_globals())
 
 
@@ -107,17 +123,29 @@ class UnsafeCheckpointError(RuntimeError):
     """A checkpoint holds a type that only runs as code."""
 
 
-def safe_torch_load(path: str, map_location: Any = 'cpu') -> Any:
+def safe_torch_load(path: str, map_location: Any = 'cpu',
+                    mmap: bool = False) -> Any:
     """``torch.load`` with ``weights_only=True`` and the allow-list.
+
+    ``mmap=True`` maps the tensors' storage instead of reading it: a cheap
+    check that a file is whole and loadable.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
+        IsADirectoryError: ``path`` is a folder (an FSDP run's sharded
+            checkpoint): the message says how to consolidate it.
         UnsafeCheckpointError: the file needs a type outside the allow-list
             (possibly a crafted file); it names the file and the type.
     """
-    register_safe_globals()
+    if osp.isdir(path):
+        raise IsADirectoryError(
+            f'{path} is a folder: a sharded FSDP checkpoint (one '
+            'rank*.pth per process). Turn it into one file first: python '
+            f'tools/consolidate_fsdp_ckpt.py {path} OUT.pth')
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        with checkpoint_safe_globals():
+            return torch.load(path, map_location=map_location,
+                              weights_only=True, mmap=mmap)
     except FileNotFoundError:
         raise FileNotFoundError(f'checkpoint not found: {path}') from None
     except pickle.UnpicklingError as err:

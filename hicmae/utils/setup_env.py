@@ -4,20 +4,19 @@ import warnings
 
 from mmengine import DefaultScope
 
-from .safe_load import register_safe_globals
-
 
 def register_all_modules(init_default_scope: bool = True) -> None:
     """Import every registered module of hicmae and set the default scope.
 
     For notebooks and tests; configs with ``default_scope='hicmae'`` do not
-    need it. Also allow-lists the types MMEngine stores in checkpoints, so
-    resuming works under ``torch.load(weights_only=True)``.
+    need it. torch's process-wide ``weights_only`` allow-list is left
+    alone: this package's runners and loaders allow MMEngine's checkpoint
+    types only while they load (:func:`~hicmae.utils.safe_load.
+    checkpoint_safe_globals`).
     """
     import hicmae.datasets  # noqa: F401
     import hicmae.engine  # noqa: F401
     import hicmae.models  # noqa: F401
-    register_safe_globals()
     if not init_default_scope:
         return
     current = DefaultScope.get_current_instance()

@@ -5,8 +5,11 @@
         [--attn sdpa explicit] [--adamw fused loop]
         [--with-cp full|selective] [--backward-step] [--compile]
         [--default-malloc] [--json OUT]
-    python tools/analysis/benchmark.py data [--source mp4 frames]
-        [--clips-per-class 1] [--iters 16] [--size-px 160] [--json OUT]
+    python tools/analysis/benchmark.py model --loader shards [--workers 2]
+    python tools/analysis/benchmark.py data [--source mp4 frames shards]
+        [--repeats 1 4] [--workers 2] [--clips-per-class 1] [--iters 16]
+        [--size-px 160] [--source-px 224] [--duration 8] [--json OUT]
+        [--pipeline pretrain|finetune]
 
 ``model`` times ``train_step`` (forward, backward, AdamW step) of the
 pre-training model at the paper's input size (16x160x160 video, 256x128
@@ -14,8 +17,15 @@ fbank, masks 0.9 / 0.8) on generated batches, every combination of the
 options in its own subprocess, so each peak-memory figure is that case's
 alone: on CPU the peak RSS of the process and the peak of live tensors
 (PyTorch's memory tracker, one extra step), on GPU
-``torch.cuda.max_memory_allocated``. ``data`` times the pre-training
-pipeline (decode, crop, fbank, masks, pack) per worker on generated clips.
+``torch.cuda.max_memory_allocated``; with ``--loader`` it trains on
+batches of the real loader and reports the data-wait share of the step.
+``data`` times the pre-training pipeline (decode, face crop, multi-scale
+crop, fbank, masks, pack) on generated VoxCeleb2-like clips for each source
+(mp4, frame folders + wav, packed shards) and repeated sampling k: clips/s
+per worker and with ``--workers`` processes, the ratio to mp4, disk bytes
+per clip and packing time (see ``pretrain_data_bench.py``);
+with ``--pipeline finetune``, the fine-tuning train pipeline with and
+without RandAugment / random erasing.
 Both print a table and optionally write JSON.
 """
 import argparse
@@ -71,7 +81,8 @@ def run_model_case(args) -> dict:
     import torch
     from mmengine.optim import OptimWrapper
 
-    from hicmae.engine import AmpOptimWrapper, BackwardStepOptimWrapper
+    from hicmae.engine import (BackwardStepOptimWrapper,
+                               MixedPrecisionOptimWrapper)
     from hicmae.registry import MODELS
     from hicmae.utils import keep_freed_memory, register_all_modules
     from hicmae.utils.memory_stats import peak_rss_mib, tensor_peak_mib
@@ -90,11 +101,15 @@ def run_model_case(args) -> dict:
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4,
                                   fused=args.adamw[0] == 'fused')
     if args.dtype[0] == 'bf16':
-        wrapper = AmpOptimWrapper(optimizer=optimizer, dtype='bfloat16')
+        wrapper = MixedPrecisionOptimWrapper(optimizer=optimizer,
+                                             dtype='bfloat16')
     elif args.backward_step:
         wrapper = BackwardStepOptimWrapper(optimizer=optimizer)
     else:
         wrapper = OptimWrapper(optimizer=optimizer)
+    if args.loader:  # batches of the real loader: the data-wait share
+        from pretrain_data_bench import loader_case
+        return loader_case(args, model, wrapper, device)
     data = _batch(model, args.batch, device)
     sync = torch.cuda.synchronize if device.type == 'cuda' else (
         lambda: None)
@@ -147,6 +162,8 @@ def model_cases(args) -> list:
         cmd += ['--default-malloc'] if args.default_malloc else []
         cmd += ['--backward-step'] if args.backward_step else []
         cmd += ['--compile'] if args.compile else []
+        cmd += (['--loader', args.loader, '--workers', str(args.workers),
+                 '--source-px', str(args.source_px)] if args.loader else [])
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
             raise RuntimeError(f'case {size}/{dtype}/{attn}/{adamw} failed:\n'
@@ -156,38 +173,50 @@ def model_cases(args) -> list:
 
 
 def data_cases(args) -> list:
-    """Clips per second of the pre-training pipeline, in one process (the
-    work of one data worker), at ``--size-px`` crops of 3.2 s clips."""
+    """One row per source and k (``source``, ``clips_per_s`` per worker,
+    ...): see ``pretrain_data_bench.measure``."""
+    from pretrain_data_bench import measure
+    return measure(args)
+
+
+def finetune_cases(args) -> list:
+    """Clips per second of the fine-tuning train pipeline (the paper's:
+    squash, RandAugment, crop, flip, erasing, audio gain, fbank) in one
+    process, with and without RandAugment / random erasing: the cost of the
+    authors' augmentations. Frame folders + wav (the authors' format) of
+    ``--size-px`` frames; output 160x160 as the recipes."""
     from mmengine.config import Config
 
-    from hicmae.datasets import AVPretrainDataset
+    from hicmae.datasets import AVEmotionDataset
     from hicmae.datasets.synthetic_av import make_synthetic_av
     from hicmae.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
-                                   'av_pretrain_pipeline.py'))
-    pipeline = [dict(t) for t in cfg.train_pipeline]
-    for t in pipeline:
-        if t['type'] == 'MultiScaleCrop':
-            t['output_size'] = args.size_px
-    # mp4 with its own audio track, or the authors' frame folder + wav
-    lists = dict(mp4='lists/pretrain.txt', frames='lists/train.txt')
-    results = []
+                                   'av_finetune_pipelines.py'))
+    drop = {'randaug+erasing': (),
+            'erasing only': ('VideoRandAugment', ),
+            'none': ('VideoRandAugment', 'ClipRandomErasing')}
     with tempfile.TemporaryDirectory() as tmp:
         make_synthetic_av(tmp, num_per_class=args.clips_per_class,
                           size=args.size_px, duration=3.2, seed=0)
-        for source in args.source:
-            ds = AVPretrainDataset(ann_file=lists[source], data_root=tmp,
-                                   pipeline=pipeline)
-            ds[0]  # imports and file-system caches
-            start = time.perf_counter()
-            for i in range(args.iters):
+        sets = {}
+        for name, left_out in drop.items():
+            pipeline = [dict(t) for t in cfg.train_pipeline
+                        if t['type'] not in left_out]
+            sets[name] = AVEmotionDataset(ann_file='lists/train.txt',
+                                          data_root=tmp, pipeline=pipeline)
+            sets[name][0]  # imports and file-system caches
+        # the cases take turns clip by clip, so a busy machine slows all
+        seconds = dict.fromkeys(sets, 0.)
+        for i in range(args.iters):
+            for name, ds in sets.items():
+                start = time.perf_counter()
                 ds[i % len(ds)]
-            seconds = (time.perf_counter() - start) / args.iters
-            results.append(dict(source=source, size_px=args.size_px,
-                                clip_ms=round(1000 * seconds, 1),
-                                clips_per_s=round(1 / seconds, 2)))
-    return results
+                seconds[name] += time.perf_counter() - start
+    return [dict(pipeline='finetune', augment=name, size_px=args.size_px,
+                 clip_ms=round(1000 * t / args.iters, 1),
+                 clips_per_s=round(args.iters / t, 2))
+            for name, t in seconds.items()]
 
 
 def print_table(rows: list) -> None:
@@ -223,15 +252,38 @@ def main(argv=None) -> int:
     m.add_argument('--backward-step', action='store_true',
                    help='AdamW inside backward (fp32 only)')
     m.add_argument('--compile', action='store_true')
+    m.add_argument('--loader', choices=['mp4', 'frames', 'shards'],
+                   help='train on batches of the real pre-training loader '
+                   'over generated clips of this source and report the '
+                   'data-wait share of the step time')
+    m.add_argument('--workers', type=int, default=2,
+                   help='data workers of --loader')
+    m.add_argument('--source-px', type=int, default=224,
+                   help='side of the clips generated for --loader')
     m.add_argument('--device', default='cuda' if _has_cuda() else 'cpu')
     m.add_argument('--single', action='store_true', help=argparse.SUPPRESS)
     m.add_argument('--json')
     d = sub.add_parser('data')
-    d.add_argument('--source', nargs='+', default=['mp4', 'frames'],
-                   choices=['mp4', 'frames'])
+    d.add_argument('--source', nargs='+', default=['mp4', 'frames', 'shards'],
+                   choices=['mp4', 'frames', 'shards'])
+    d.add_argument('--repeats', nargs='+', type=int, default=[1, 4],
+                   help='repeated sampling: clips per decoded video')
+    d.add_argument('--workers', type=int, default=2,
+                   help='also measure through a DataLoader with this many '
+                   'worker processes (1: per worker only)')
+    d.add_argument('--rounds', type=int, default=2,
+                   help='per-worker timing rounds; the best is kept')
+    d.add_argument('--source-px', type=int, default=224,
+                   help='side of the generated source frames')
+    d.add_argument('--duration', type=float, default=8.0,
+                   help='seconds per generated clip (VoxCeleb2: ~8)')
     d.add_argument('--clips-per-class', type=int, default=1)
     d.add_argument('--iters', type=int, default=16)
     d.add_argument('--size-px', type=int, default=160)
+    d.add_argument('--pipeline', default='pretrain',
+                   choices=['pretrain', 'finetune'],
+                   help='finetune: the fine-tuning train pipeline with and '
+                   'without RandAugment / random erasing (frame folders)')
     d.add_argument('--json')
     args = parser.parse_args(argv)
     if args.what == 'model' and args.backward_step and 'bf16' in args.dtype:
@@ -239,8 +291,16 @@ def main(argv=None) -> int:
     if args.what == 'model' and args.single:
         print(json.dumps(run_model_case(args)))
         return 0
-    rows = model_cases(args) if args.what == 'model' else data_cases(args)
+    if args.what == 'model':
+        rows = model_cases(args)
+    elif args.pipeline == 'finetune':
+        rows = finetune_cases(args)
+    else:
+        rows = data_cases(args)
     print_table(rows)
+    if args.what == 'data' and args.pipeline == 'pretrain':
+        from pretrain_data_bench import summary
+        print(summary(rows))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(kind=args.what, results=rows,

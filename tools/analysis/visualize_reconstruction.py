@@ -2,7 +2,7 @@
 
     python tools/analysis/visualize_reconstruction.py CONFIG CHECKPOINT
         [--num-samples 2] [--out DIR] [--split train|val] [--seed 0]
-        [--max-frames 8] [--device cpu] [--cfg-options k=v ...]
+        [--max-frames 8] [--device cuda|cpu] [--cfg-options k=v ...]
 
 Runs the first clips of the config's train (or val) set through its
 pipeline, masks included, and the pre-training model of CHECKPOINT, and
@@ -42,11 +42,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='seed of the masks and random crops')
     parser.add_argument('--max-frames', type=int, default=8,
                         help='video frames shown per clip')
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device', default=None,
+                        help='default: cuda when available, else cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.num_samples < 1:
         parser.error('--num-samples must be positive')
+    if args.device is None:
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     return args
 
 

@@ -3,7 +3,8 @@
     python tools/data/crop_faces.py SRC_ROOT OUT_ROOT \
         [--ext .mp4 .flv .avi ...] [--workers N] [--list FILE] \
         [--size 160] [--every 5] [--margin 1.25] [--smooth 5] \
-        [--quality 95] [--no-face-crop]
+        [--quality 95] [--detector mtcnn|ssd|haar] [--policy track|largest]
+        [--align] [--no-face-crop]
 
 Every video under SRC_ROOT (or each path of --list FILE, one per line,
 relative to SRC_ROOT or absolute) gives the folder ``OUT_ROOT/<its path
@@ -11,10 +12,16 @@ relative to SRC_ROOT without extension>/`` of ``00001.jpg, 00002.jpg, ...``
 (one per frame, 1-based, zero-padded so that sorted names are in frame
 order), the frame folders the dataset configs read.
 
-Faces are found with the same code as inference (hicmae.datasets.face,
-OpenCV Haar cascade): detection on every --every-th frame, the largest
-face, a moving median over --smooth detections, the nearest detection for
-the frames in between, the box enlarged by --margin and made square. Crops
+Faces are found with the same code as inference (hicmae.datasets.face;
+--detector: MTCNN by default, OpenCV's SSD, or the dependency-free Haar
+cascade): detection on every --every-th frame, one person per video
+(--policy track: the clip's main face, followed by overlap, so the other
+speaker of a dyadic IEMOCAP session is never taken; largest: each frame's
+largest face), a moving median over --smooth detections, the nearest
+detection for the frames in between, the box enlarged by --margin and made
+square. --align turns each crop so that the eyes are level, at a fixed face
+scale (five landmarks fitted to a template), like OpenFace's aligned crops
+that the benchmarks were made from. Crops
 are resized to --size x --size. The default 160 is the models' input side:
 every fine-tuning pipeline resizes the short side to 160 before cropping
 (configs/_base_/datasets/av_finetune_pipelines.py), so larger crops only
@@ -89,12 +96,20 @@ class VideoFrames:
                                  f'({short_error(err)})') from None
 
 
+DETECTORS = dict(mtcnn='MTCNNFaceDetector', ssd='SSDFaceDetector',
+                 haar='HaarFaceDetector')
+
+
 @functools.lru_cache(maxsize=4)
-def cropper(size: int, every: int, margin: float,
-            smooth: int) -> ClipFaceCropper:
-    """One cropper per process and settings (the cascade loads once)."""
-    return ClipFaceCropper(every=every, margin=margin, smooth=smooth,
-                           size=size)
+def cropper(size: int, every: int, margin: float, smooth: int,
+            detector: str = 'mtcnn', policy: str = 'track',
+            align: bool = False) -> ClipFaceCropper:
+    """One cropper per process and settings (the networks load once)."""
+    cfg = dict(type=DETECTORS[detector])
+    if align and detector == 'ssd':
+        cfg['landmarks'] = True
+    return ClipFaceCropper(cfg, every=every, margin=margin, smooth=smooth,
+                           size=size, policy=policy, align=align)
 
 
 def resize_short_side(img: np.ndarray, size: int) -> np.ndarray:
@@ -114,7 +129,8 @@ def write_frames(video: str, folder: str, opts: dict) -> int:
     n = len(frames)
     if opts['face_crop']:
         crop = cropper(opts['size'], opts['every'], opts['margin'],
-                       opts['smooth'])
+                       opts['smooth'], opts['detector'], opts['policy'],
+                       opts['align'])
         squares = crop.locate(frames, video)
     tmp = temp_name(folder)
     shutil.rmtree(tmp, ignore_errors=True)  # left by an interrupted run
@@ -172,6 +188,13 @@ def main(argv=None) -> int:
                         help='moving-median window, in detections')
     parser.add_argument('--quality', type=int, default=95,
                         help='JPEG quality')
+    parser.add_argument('--detector', choices=sorted(DETECTORS),
+                        default='mtcnn', help='face detector')
+    parser.add_argument('--policy', choices=('track', 'largest'),
+                        default='track',
+                        help='which face when there are several')
+    parser.add_argument('--align', action='store_true',
+                        help='eyes level, fixed face scale (landmarks)')
     parser.add_argument('--no-face-crop', dest='face_crop',
                         action='store_false',
                         help='the videos are face crops already: only '
@@ -179,12 +202,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.size < 1 or args.every < 1 or args.margin <= 0:
         parser.error('--size and --every must be >= 1, --margin positive')
+    if args.align and args.detector == 'haar':
+        parser.error('--align needs landmarks: use --detector mtcnn or ssd')
     videos = videos_to_process(args)
     if videos is None:
         return 2
     opts = dict(size=args.size, every=args.every, margin=args.margin,
                 smooth=args.smooth, quality=args.quality,
-                face_crop=args.face_crop)
+                face_crop=args.face_crop, detector=args.detector,
+                policy=args.policy, align=args.align)
     pairs, outside = plan(videos, args.src_root, args.out_root)
     tasks = [(video, folder, opts) for video, folder in pairs]
     init = _single_threaded_cv2 if args.workers > 1 else None

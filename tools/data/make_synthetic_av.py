@@ -5,6 +5,10 @@ Usage::
 
     python tools/data/make_synthetic_av.py [OUT_DIR] [--num-per-class 24]
         [--seed 0] [--size 96] [--fps 25] [--duration 3.2] [--overwrite]
+        [--cue-set {emotions6,valence_arousal4}]
+
+``--cue-set valence_arousal4`` writes the second set (face valence x voice
+arousal, another look), by default to ``data/synthetic_va``.
 
 Exit status 2 on invalid arguments or when OUT_DIR is not empty and
 ``--overwrite`` is not given.
@@ -17,7 +21,7 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from hicmae.datasets.synthetic_av import (  # noqa: E402
-    make_synthetic_av, validate_args)
+    CUE_SETS, DEFAULT_CUE_SET, make_synthetic_av, validate_args)
 
 
 def parse_args(argv=None):
@@ -25,8 +29,13 @@ def parse_args(argv=None):
         description='Generate a small synthetic audio-visual emotion '
         'dataset (mp4 + frame folders + wav + annotation lists) whose '
         'classes need both face and voice.')
-    parser.add_argument('out_dir', nargs='?', default='data/synthetic',
-                        help='output folder (default: data/synthetic)')
+    parser.add_argument('out_dir', nargs='?', default=None,
+                        help='output folder (default: data/synthetic, or '
+                        'data/synthetic_va for --cue-set valence_arousal4)')
+    parser.add_argument('--cue-set', default=DEFAULT_CUE_SET,
+                        choices=list(CUE_SETS),
+                        help='classes, cues and look of the set (default: '
+                        f'{DEFAULT_CUE_SET})')
     parser.add_argument('--num-per-class', type=int, default=24,
                         help='clips per class (default: 24)')
     parser.add_argument('--seed', type=int, default=0,
@@ -54,11 +63,13 @@ def main(argv=None) -> int:
                           args.duration)
     except ValueError as err:
         parser.error(str(err))   # exits with status 2
+    out_dir = args.out_dir or CUE_SETS[args.cue_set].default_dir
     try:
         make_synthetic_av(
-            args.out_dir, num_per_class=args.num_per_class, seed=args.seed,
+            out_dir, num_per_class=args.num_per_class, seed=args.seed,
             size=args.size, fps=args.fps, duration=args.duration,
-            overwrite=args.overwrite, workers=args.workers, log=print)
+            overwrite=args.overwrite, workers=args.workers, log=print,
+            cue_set=args.cue_set)
     except FileExistsError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -1,6 +1,9 @@
-# Pre-training pipeline of the paper: 16 frames with stride 4, multi-scale
-# crop to 160x160; the audio those frames cover as a 256x128 Kaldi fbank;
-# video tube masking 0.9, audio random masking 0.8.
+# Pre-training pipeline of the paper: 16 frames from a random start with an
+# exact stride of 4 (start + 4i, the authors' pre-training sampler),
+# multi-scale crop to 160x160; the audio those frames cover, gain
+# x(Beta(10, 10) + 0.5), as a 256x128 Kaldi fbank; video tube masking 0.9,
+# audio random masking 0.8. VoxCeleb2 adds the authors' fixed face crop
+# (voxceleb2_pretrain.py).
 num_frames, frame_interval, img_size = 16, 4, 160
 num_mel_bins, audio_length = 128, 256
 video_grid = (num_frames // 2, img_size // 16, img_size // 16)
@@ -9,12 +12,13 @@ audio_tokens = (audio_length // 16) * (num_mel_bins // 16)
 train_pipeline = [
     dict(type='OpenVideo'),
     dict(type='SampleClip', clip_len=num_frames,
-         frame_interval=frame_interval),
+         frame_interval=frame_interval, train_sampling='stride'),
     dict(type='DecodeFrames'),
     dict(type='MultiScaleCrop', output_size=img_size,
          scales=(1, .875, .75, .66)),
     dict(type='LoadAudio', sample_rate=16000),
     dict(type='CropAudioSpan'),
+    dict(type='AudioGain'),
     dict(type='KaldiFbank', num_mel_bins=num_mel_bins,
          target_length=audio_length),
     dict(type='NormalizeFbank'),

@@ -6,6 +6,30 @@ _base_ = ['./av_pretrain_pipeline.py']
 
 data_root = 'data/voxceleb2'
 
+# the paper's pipeline (av_pretrain_pipeline.py) with the authors' first
+# step for VoxCeleb2: every 224x224 frame cut to rows 0:160, cols 32:192
+# (the face), then the multi-scale crop (sizes 160/140/120/105, not
+# 224/196/168/147)
+train_pipeline = [
+    dict(type='OpenVideo'),
+    dict(type='SampleClip', clip_len=16, frame_interval=4,
+         train_sampling='stride'),
+    dict(type='DecodeFrames'),
+    dict(type='FixedCrop', box=(32, 0, 160, 160), frame_size=(224, 224)),
+    dict(type='MultiScaleCrop', output_size=160,
+         scales=(1, .875, .75, .66)),
+    dict(type='LoadAudio', sample_rate=16000),
+    dict(type='CropAudioSpan'),
+    dict(type='AudioGain'),
+    dict(type='KaldiFbank', num_mel_bins=128, target_length=256),
+    dict(type='NormalizeFbank'),
+    dict(type='GenerateTubeMask', grid={{_base_.video_grid}},
+         mask_ratio=0.9),
+    dict(type='GenerateRandomMask', num_tokens={{_base_.audio_tokens}},
+         mask_ratio=0.8),
+    dict(type='PackAVInputs'),
+]
+
 train_dataloader = dict(
     batch_size=40,
     num_workers=10,
@@ -19,5 +43,5 @@ train_dataloader = dict(
         ann_file='pretrain_list.txt',
         # a crawl this size always holds broken clips; skip and log them
         on_bad_sample='skip',
-        pipeline={{_base_.train_pipeline}}),
+        pipeline=train_pipeline),
 )

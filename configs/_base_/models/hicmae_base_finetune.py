@@ -1,7 +1,9 @@
 # HiCMAE-Base for fine-tuning: the pre-trained encoders (10 blocks each,
 # 512/8 heads, drop path 0.1), the 2-layer fusion encoder and the
-# hierarchical feature fusion head; mixup 0.8 / cutmix 1.0 on both
-# modalities with label smoothing 0.1. `init_cfg.checkpoint` names the
+# hierarchical feature fusion head; mixup 0.8 / cutmix 1.0 (prob 1,
+# switch 0.5, one λ per batch) on the video only, the audio left unmixed
+# while the targets are mixed, as the authors (mix_audio=True mixes both
+# modalities), label smoothing 0.1. `init_cfg.checkpoint` names the
 # pre-training checkpoint (this package's or the authors', converted on
 # the fly); set it with --cfg-options model.init_cfg.checkpoint=PATH.
 num_classes = 6
@@ -13,8 +15,9 @@ model = dict(
         mean=(123.675, 116.28, 103.53),
         std=(58.395, 57.12, 57.375),
         batch_augments=dict(type='AVMixup', mixup_alpha=0.8,
-                            cutmix_alpha=1.0, switch_prob=0.5,
-                            label_smoothing=0.1, num_classes=num_classes)),
+                            cutmix_alpha=1.0, prob=1.0, switch_prob=0.5,
+                            label_smoothing=0.1, num_classes=num_classes,
+                            mix_audio=False)),
     video_encoder=dict(
         type='VideoEncoder', img_size=160, num_frames=16, tubelet_size=2,
         patch_size=16, embed_dims=512, depth=10, num_heads=8,

@@ -1,13 +1,20 @@
 # Fine-tuning schedule of the paper (CREMA-D script): AdamW (0.9, 0.999),
 # wd 0.05, lr 1e-3 per 256 samples with layer-wise decay 0.75, 5 warm-up
-# epochs from 1e-6 then cosine to 1e-6 (per 256), validation every epoch;
-# 50 epochs (CREMA-D); see the _100e and
-# _30e variants.
+# epochs linear from 0 per iteration, then cosine to 1e-6 (per 256),
+# validation every epoch; 50 epochs (CREMA-D); see the _100e and _30e
+# variants.
 _lr, _min_lr = 1e-3, 1e-6
 max_epochs, warmup_epochs = 50, 5
+# the authors warm up from exactly 0 (np.linspace(0, lr, iters)); MMEngine's
+# chainable LinearLR divides by its start factor, so start at 1e-9 of the lr
+# (the same linspace up to 1e-9 of the lr)
+warmup_start_factor = 1e-9
 
 optim_wrapper = dict(
-    type='OptimWrapper',
+    # the authors fine-tune in fp16 with dynamic loss scaling on GPUs; the
+    # CPU stays in fp32 (``--amp`` turns on bf16 there)
+    type='MixedPrecisionOptimWrapper',
+    dtype=dict(cuda='float16', cpu='float32'), loss_scale='dynamic',
     constructor='AVLayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=_lr, betas=(0.9, 0.999),
                    weight_decay=0.05,
@@ -18,7 +25,7 @@ optim_wrapper = dict(
     paramwise_cfg=dict(layer_decay_rate=0.75))
 
 param_scheduler = [
-    dict(type='LinearLR', start_factor=_min_lr / _lr, end_factor=1.0,
+    dict(type='LinearLR', start_factor=warmup_start_factor, end_factor=1.0,
          by_epoch=True, begin=0, end=warmup_epochs,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min_ratio=_min_lr / _lr,

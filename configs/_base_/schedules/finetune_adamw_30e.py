@@ -1,8 +1,9 @@
-# The fine-tuning schedule over 30 epochs (5 warm-up, then cosine).
+# The fine-tuning schedule over 30 epochs (5 warm-up epochs from 0, then
+# cosine).
 _base_ = ['./finetune_adamw.py']
 
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=5,
+    dict(type='LinearLR', start_factor=1e-9, by_epoch=True, begin=0, end=5,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min_ratio=1e-3, by_epoch=True,
          begin=5, end=30, T_max=25, convert_to_iter_based=True),

@@ -1,7 +1,10 @@
 # Pre-training schedule of the paper: AdamW (0.9, 0.95), wd 0.05,
-# lr 3e-4 per 256 samples, 5 warm-up epochs from 1e-6, cosine to 1e-5
-# (both also per 256 samples), 100 epochs.
-_lr, _warmup_lr, _min_lr = 3e-4, 1e-6, 1e-5
+# lr 3e-4 per 256 samples, 5 warm-up epochs linear from 0 per iteration
+# (as the authors: their warmup_lr is never passed to the scheduler), cosine
+# to 1e-5 (also per 256 samples), 100 epochs.
+_lr, _min_lr = 3e-4, 1e-5
+# exactly 0 is impossible in MMEngine's chainable LinearLR (it divides by
+# the start factor): 1e-9 of the lr
 _epochs, _warmup_epochs = 100, 5
 
 optim_wrapper = dict(
@@ -12,14 +15,18 @@ optim_wrapper = dict(
                    # per tensor: 3x faster AdamW on CPU (measured), on
                    # CUDA too; same update up to rounding
                    fused=True),
-    # no decay on norms, biases and the learned tokens, as in the reference
+    # no decay on norms, biases and 1-D tensors, and of the learned tokens
+    # only the video decoder's: the authors exempt the exact names
+    # pos_embed, cls_token and mask_token, so their audio decoder's
+    # mask_token_audio is decayed (our fixed sin-cos position embeddings are
+    # buffers, not parameters)
     paramwise_cfg=dict(
         norm_decay_mult=0., bias_decay_mult=0., flat_decay_mult=0.,
-        custom_keys={'mask_token': dict(decay_mult=0.)}),
+        custom_keys={'video_decoder.mask_token': dict(decay_mult=0.)}),
 )
 
 param_scheduler = [
-    dict(type='LinearLR', start_factor=_warmup_lr / _lr, end_factor=1.0,
+    dict(type='LinearLR', start_factor=1e-9, end_factor=1.0,
          by_epoch=True, begin=0, end=_warmup_epochs,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min_ratio=_min_lr / _lr,

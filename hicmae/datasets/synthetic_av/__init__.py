@@ -6,8 +6,18 @@ the authors' formats, so that the whole fine-tuning / pre-training pipeline
 can be exercised end to end without downloading a corpus. It needs only
 numpy, scipy, OpenCV and PyAV; it does not import the rest of ``hicmae``.
 
-Six classes, built from two independent cue sets (see :data:`FACES`,
-:data:`VOICES` and :data:`CLASS_CUES`)::
+Two cue sets can be generated (``cue_set=``, ``--cue-set``; see
+:mod:`.cue_sets`): ``emotions6``, the default, described below, and
+``valence_arousal4`` (:mod:`.valence_arousal`): 4 classes *content*,
+*elated*, *sad*, *angry* = face valence (smile / frown, in the mouth only)
+x voice arousal (low / high, in the voice only), so one modality alone
+reaches at most 1/2; drawn in another look (round heads, hair, glasses on
+every other identity, dot eyes, a darker background palette, other skin
+tones; :mod:`.round_look`) and written by default to
+``data/synthetic_va``.
+
+``emotions6``: six classes, built from two independent cue groups (see
+:data:`FACES`, :data:`VOICES` and :data:`CLASS_CUES`)::
 
     class       face (video)                       voice (audio)
     neutral     relaxed: flat mouth, level brows    calm
@@ -64,9 +74,14 @@ Modules, in dependency order:
 
 * :mod:`.classes`: class names and their face / voice cue groups.
 * :mod:`.layout`: splits, audio sample rate and where each file goes.
-* :mod:`.speakers`: per-identity traits (:func:`sample_speaker`).
+* :mod:`.valence_arousal`: the ``valence_arousal4`` classes and groups.
+* :mod:`.speakers`: per-identity traits (:func:`sample_speaker`,
+  :func:`sample_round_speaker`).
 * :mod:`.voice`: syllable envelope and voice synthesis.
+* :mod:`.drawing`, :mod:`.round_look`: drawing helpers; hair, glasses and
+  dot eyes of the second look.
 * :mod:`.face`: mouth opening per frame and cartoon frame rendering.
+* :mod:`.cue_sets`: :class:`CueSet` and the registry of cue sets.
 * :mod:`.media`: JPEG, wav and mp4 (H.264 + AAC) writers.
 * :mod:`.clip`: one clip from a job description (:func:`make_clip`).
 * :mod:`.meta`: the content of ``meta.json``.
@@ -76,10 +91,11 @@ Modules, in dependency order:
 from .builder import MIN_FRAMES, make_synthetic_av, validate_args
 from .classes import (CLASS_CUES, CLASSES, FACE_TEXT, FACES, VOICE_TEXT,
                       VOICES)
+from .cue_sets import CUE_SETS, DEFAULT_CUE_SET, CueSet, get_cue_set
 from .layout import SAMPLE_RATE, SPLITS
 
 __all__ = [
-    'CLASSES', 'CLASS_CUES', 'FACES', 'FACE_TEXT', 'MIN_FRAMES',
-    'SAMPLE_RATE', 'SPLITS', 'VOICES', 'VOICE_TEXT', 'make_synthetic_av',
-    'validate_args'
+    'CLASSES', 'CLASS_CUES', 'CUE_SETS', 'CueSet', 'DEFAULT_CUE_SET',
+    'FACES', 'FACE_TEXT', 'MIN_FRAMES', 'SAMPLE_RATE', 'SPLITS', 'VOICES',
+    'VOICE_TEXT', 'get_cue_set', 'make_synthetic_av', 'validate_args'
 ]

@@ -9,11 +9,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .classes import CLASSES
 from .clip import make_clip
+from .cue_sets import DEFAULT_CUE_SET, CueSet, get_cue_set
 from .layout import OUTPUTS, SPLITS
 from .meta import build_meta
-from .speakers import sample_speaker
 
 MIN_FRAMES = 64
 
@@ -77,7 +76,7 @@ def validate_args(num_per_class: int, size: int, fps: float,
     return n_frames
 
 
-def _assign_speakers(seed: int, num_speakers: Sequence[int]
+def _assign_speakers(cues: CueSet, seed: int, num_speakers: Sequence[int]
                      ) -> Tuple[Dict[str, List[int]], Dict[int, dict]]:
     """Consecutive identity ids per split (never shared between splits)
     and each identity's traits."""
@@ -85,13 +84,14 @@ def _assign_speakers(seed: int, num_speakers: Sequence[int]
     for split, count in zip(SPLITS, num_speakers):
         spk_ids[split] = list(range(first, first + int(count)))
         first += int(count)
-    speakers = {i: sample_speaker(seed, i) for ids in spk_ids.values()
+    speakers = {i: cues.sample_speaker(seed, i) for ids in spk_ids.values()
                 for i in ids}
     return spk_ids, speakers
 
 
-def _plan_jobs(out_dir: str, seed: int, num_per_class: int, fps: float,
-               n_frames: int, size: int, spk_ids: Dict[str, List[int]],
+def _plan_jobs(cues: CueSet, out_dir: str, seed: int, num_per_class: int,
+               fps: float, n_frames: int, size: int,
+               spk_ids: Dict[str, List[int]],
                speakers: Dict[int, dict]) -> Dict[str, List[dict]]:
     """One :func:`~.clip.make_clip` job per clip, grouped by split.
 
@@ -100,7 +100,7 @@ def _plan_jobs(out_dir: str, seed: int, num_per_class: int, fps: float,
     """
     counts = _split_counts(num_per_class)
     jobs = {split: [] for split in SPLITS}
-    for label, name in enumerate(CLASSES):
+    for label, name in enumerate(cues.classes):
         index = 0
         for split in SPLITS:
             ids = spk_ids[split]
@@ -111,7 +111,7 @@ def _plan_jobs(out_dir: str, seed: int, num_per_class: int, fps: float,
                     out_dir=out_dir, clip=clip, split=split, label=label,
                     class_name=name, index=index, seed=seed, fps=fps,
                     num_frames=n_frames, size=size,
-                    speaker=speakers[spk]))
+                    speaker=speakers[spk], cue_set=cues.name))
                 index += 1
     return jobs
 
@@ -141,7 +141,8 @@ def _run_jobs(jobs: Dict[str, List[dict]], workers: int, start: float,
     return records
 
 
-def _write_lists(out_dir: str, records: Dict[str, List[dict]]) -> None:
+def _write_lists(out_dir: str, records: Dict[str, List[dict]],
+                 classes: Sequence[str]) -> None:
     """Write the annotation lists under ``out_dir/lists``."""
     def write(name: str, lines: List[str]) -> None:
         with open(osp.join(out_dir, 'lists', name), 'w') as f:
@@ -154,7 +155,7 @@ def _write_lists(out_dir: str, records: Dict[str, List[dict]]) -> None:
         write(f'{split}_video.txt',
               [f"{r['video']} {r['video']} {r['label']}" for r in recs])
     write('pretrain.txt', [r['video'] for r in records['train']])
-    write('classes.txt', list(CLASSES))
+    write('classes.txt', list(classes))
 
 
 def make_synthetic_av(out_dir: str, num_per_class: int = 24, seed: int = 0,
@@ -162,7 +163,8 @@ def make_synthetic_av(out_dir: str, num_per_class: int = 24, seed: int = 0,
                       overwrite: bool = False,
                       num_speakers: Sequence[int] = (6, 2, 2),
                       workers: int = 1,
-                      log: Optional[Callable[[str], None]] = None) -> dict:
+                      log: Optional[Callable[[str], None]] = None,
+                      cue_set: str = DEFAULT_CUE_SET) -> dict:
     """Write the synthetic audio-visual emotion dataset into ``out_dir``.
 
     Args:
@@ -182,6 +184,10 @@ def make_synthetic_av(out_dir: str, num_per_class: int = 24, seed: int = 0,
             shared between splits.
         workers: processes used to write the clips (1: this process).
         log: called with a short progress line per split.
+        cue_set: which classes and looks to generate (see
+            :data:`~.cue_sets.CUE_SETS`): ``'emotions6'`` (the default, 6
+            emotion classes, cartoon faces) or ``'valence_arousal4'`` (face
+            valence x voice arousal, round faces with hair / glasses).
 
     Returns:
         The content of ``meta.json`` (a dict), with ``out_dir`` added.
@@ -190,22 +196,23 @@ def make_synthetic_av(out_dir: str, num_per_class: int = 24, seed: int = 0,
         ValueError: invalid arguments.
         FileExistsError: ``out_dir`` is not empty and not ``overwrite``.
     """
+    cues = get_cue_set(cue_set)
     n_frames = validate_args(num_per_class, size, fps, duration,
                              num_speakers)
     num_per_class, size = int(num_per_class), int(size)
     fps = float(fps)
     _prepare_out_dir(out_dir, overwrite)
     start = time.time()
-    spk_ids, speakers = _assign_speakers(seed, num_speakers)
-    jobs = _plan_jobs(out_dir, seed, num_per_class, fps, n_frames, size,
-                      spk_ids, speakers)
+    spk_ids, speakers = _assign_speakers(cues, seed, num_speakers)
+    jobs = _plan_jobs(cues, out_dir, seed, num_per_class, fps, n_frames,
+                      size, spk_ids, speakers)
     for sub in ('videos', 'frames', 'audio'):
         for split in SPLITS:
             os.makedirs(osp.join(out_dir, sub, split), exist_ok=True)
     os.makedirs(osp.join(out_dir, 'lists'), exist_ok=True)
     records = _run_jobs(jobs, workers, start, log)
-    _write_lists(out_dir, records)
-    meta = build_meta(num_per_class, seed, size, fps, duration, n_frames,
+    _write_lists(out_dir, records, cues.classes)
+    meta = build_meta(cues, num_per_class, seed, size, fps, duration, n_frames,
                       num_speakers, spk_ids, speakers, records)
     with open(osp.join(out_dir, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=2)

@@ -1,14 +1,17 @@
 """Face rendering: the per-frame mouth opening and the cartoon frames."""
 from statistics import NormalDist
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 
-_FEATURE = (28, 24, 32)      # brows, pupils, mouth outline (BGR)
+from .drawing import FEATURE as _FEATURE
+from .drawing import SCALE as _SCALE
+from .drawing import SHIFT as _SHIFT
+from .drawing import pts as _pts
+from .round_look import draw_dot_eye, draw_glasses, draw_hair
+
 _MOUTH_IN = (40, 30, 70)     # inside of the open mouth
 _SCLERA = (235, 238, 240)
-_SHIFT = 4                   # cv2 sub-pixel bits
-_SCALE = 1 << _SHIFT
 # 256 equiprobable standard-normal quantiles (pixel noise by lookup)
 _NORMAL_Q = np.array([NormalDist().inv_cdf((i + 0.5) / 256)
                       for i in range(256)])
@@ -24,26 +27,38 @@ def mouth_opening(env: np.ndarray, n_frames: int, fps: float,
         edges[1:] - edges[:-1], 1)
 
 
-def _pts(points: np.ndarray) -> np.ndarray:
-    return np.round(points * _SCALE).astype(np.int32).reshape(-1, 1, 2)
+# Clip-level palettes (BGR value ranges) of the two looks: background
+# colour ``bg``, its gradient (+-``bg_delta``, clipped to ``bg_clip``) and
+# the shirt colour.
+CARTOON_LOOK = dict(bg=(90., 235.), bg_delta=35., bg_clip=(90., 245.),
+                    shirt=(90., 230.))
+ROUND_LOOK = dict(bg=(35., 150.), bg_delta=45., bg_clip=(20., 170.),
+                  shirt=(40., 210.))
 
 
 def render_frames(rng: np.random.Generator, face: dict, spk: dict,
-                  opening: np.ndarray, size: int,
-                  fps: float) -> List[np.ndarray]:
+                  opening: np.ndarray, size: int, fps: float,
+                  look: Optional[dict] = None) -> List[np.ndarray]:
     """BGR ``size`` x ``size`` frames of ``spk`` showing the ``face`` cue
-    group, the mouth following ``opening`` (one value per frame)."""
+    group, the mouth following ``opening`` (one value per frame).
+
+    ``look`` holds the clip palettes (default :data:`CARTOON_LOOK`); the
+    optional identity traits ``hair``, ``glasses`` and ``eye_style='dot'``
+    of ``spk`` add the features of :mod:`.round_look`.
+    """
     import cv2
+    look = CARTOON_LOOK if look is None else look
     n = len(opening)
     s = float(size)
     # background: colour + linear gradient (clip nuisance)
-    bg0 = rng.uniform(90, 235, 3)
-    bg1 = np.clip(bg0 + rng.uniform(-35, 35, 3), 90, 245)
+    bg0 = rng.uniform(*look['bg'], 3)
+    bg1 = np.clip(bg0 + rng.uniform(-look['bg_delta'], look['bg_delta'], 3),
+                  *look['bg_clip'])
     ang = rng.uniform(0, 2 * np.pi)
     yy, xx = np.mgrid[0:size, 0:size] / s
     w = (np.cos(ang) * (xx - .5) + np.sin(ang) * (yy - .5) + .5)[..., None]
     background = np.clip(bg0 * (1 - w) + bg1 * w, 0, 255).astype(np.uint8)
-    shirt = tuple(float(v) for v in rng.uniform(90, 230, 3))
+    shirt = tuple(float(v) for v in rng.uniform(*look['shirt'], 3))
     skin = tuple(spk['skin'])
     dark_skin = tuple(0.8 * v for v in spk['skin'])
     scale = rng.uniform(0.93, 1.07)
@@ -95,6 +110,8 @@ def render_frames(rng: np.random.Generator, face: dict, spk: dict,
         cv2.ellipse(img, tuple(_pts(tf(0., 0.)).ravel()),
                     (int(rx * _SCALE), int(ry * _SCALE)), roll, 0, 360,
                     skin, -1, cv2.LINE_AA, _SHIFT)
+        if spk.get('hair'):
+            draw_hair(img, tf, spk['hair'])
         # eyes
         for side in (-1., 1.):
             centre = tf(side * sep, eye_y)
@@ -106,6 +123,8 @@ def render_frames(rng: np.random.Generator, face: dict, spk: dict,
                          [eye_y, eye_y])
                 cv2.polylines(img, [_pts(lid)], False, _FEATURE, thick,
                               cv2.LINE_AA, _SHIFT)
+            elif spk.get('eye_style') == 'dot':
+                draw_dot_eye(img, tf, side * sep, eye_y, 0.5 * ex)
             else:
                 cv2.ellipse(img, tuple(_pts(centre).ravel()),
                             (int(ex * _SCALE), int(ey * _SCALE)), roll, 0,
@@ -121,6 +140,8 @@ def render_frames(rng: np.random.Generator, face: dict, spk: dict,
             bv = np.array([bi, 0.5 * (bi + bo) - face['brow_arch'], bo])
             cv2.polylines(img, [_pts(tf(bu, bv))], False, _FEATURE,
                           thick + 1, cv2.LINE_AA, _SHIFT)
+        if spk.get('glasses'):
+            draw_glasses(img, tf, spk, rx, ry, thick)
         if spk['nose']:
             nose = tf([0., -0.06, 0.06], [0.05, 0.22, 0.22])
             cv2.polylines(img, [_pts(nose)], False, dark_skin, thick,

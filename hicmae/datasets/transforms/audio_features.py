@@ -11,6 +11,10 @@ from ..errors import BadSampleError
 class RollMagAugment(BaseTransform):
     """Roll the waveform by a random offset and scale it by Beta(10,10)+0.5.
 
+    AudioMAE's augmentation. In the HiCMAE authors' code the roll of a
+    ``(1, T)`` array is a no-op, so only the gain acts: their recipes use
+    :class:`AudioGain`.
+
     Required keys: ``waveform``. Modified: ``waveform``.
     """
 

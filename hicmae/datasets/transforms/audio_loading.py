@@ -8,6 +8,7 @@ from mmengine import fileio
 
 from hicmae.registry import TRANSFORMS
 from ..errors import BadSampleError
+from .fallbacks import note_fallback
 from .video_loading import _first_line, read_bytes
 
 
@@ -68,15 +69,25 @@ class LoadAudio(BaseTransform):
             rejecting them.
         min_samples: shorter waveforms are bad samples.
         min_peak: waveforms whose peak absolute amplitude is below this are
-            silent, hence bad samples; 0 accepts silence.
+            silent; 0 accepts silence.
+        on_silent: ``'raise'``: a silent waveform is a bad sample (skipped
+            in training); ``'keep'``: it is used (its fbank is the constant
+            log floor, as in the authors' loader) and noted in
+            ``results['fallbacks']`` (validation and test: every clip the
+            authors score is scored).
     """
 
     def __init__(self, sample_rate: int = 16000, resample_wav: bool = False,
-                 min_samples: int = 1024, min_peak: float = 1e-4) -> None:
+                 min_samples: int = 1024, min_peak: float = 1e-4,
+                 on_silent: str = 'raise') -> None:
+        if on_silent not in ('raise', 'keep'):
+            raise ValueError("on_silent must be 'raise' or 'keep', got "
+                             f'{on_silent!r}')
         self.sample_rate = sample_rate
         self.resample_wav = resample_wav
         self.min_samples = min_samples
         self.min_peak = min_peak
+        self.on_silent = on_silent
 
     def _source(self, results: dict) -> str:
         if results.get('audio_filename'):
@@ -105,8 +116,11 @@ class LoadAudio(BaseTransform):
         if not np.isfinite(peak):
             raise BadSampleError(path, 'audio holds NaN or infinite values')
         if peak < self.min_peak:
-            raise BadSampleError(path, f'silent audio (peak amplitude '
-                                 f'{peak:.2g} < {self.min_peak:g})')
+            reason = (f'silent audio (peak amplitude {peak:.2g} < '
+                      f'{self.min_peak:g})')
+            if self.on_silent == 'raise':
+                raise BadSampleError(path, reason)
+            note_fallback(results, reason + ', scored as silence')
         results['waveform'] = wave
         results['sample_rate'] = self.sample_rate
         results['audio_filename'] = path

@@ -23,19 +23,24 @@ class FaceCrop(BaseTransform):
 
     Args:
         detector: a ``FACE_DETECTORS`` config or a detector instance;
-            default: ``HaarFaceDetector``.
+            default: ``default_face_detector()`` (MTCNN when installed).
         every: detect on every ``every``-th sampled frame.
         margin: crop side / detected face side.
         smooth: moving-median window, in detections.
         size: crop side in pixels; ``None``: the clip's median crop side
             (the pipeline's ``Resize`` follows anyway).
+        policy: which face when there are several (``'track'``: the
+            clip's main person, followed; ``'largest'``: each frame's).
+        align: eyes level, fixed scale, from five landmarks.
     """
 
     def __init__(self, detector: Union[dict, FaceDetector, None] = None,
                  every: int = 1, margin: float = 1.25, smooth: int = 5,
-                 size: Optional[int] = None) -> None:
+                 size: Optional[int] = None, policy: str = 'track',
+                 align: bool = False) -> None:
         self.cropper = ClipFaceCropper(detector, every=every, margin=margin,
-                                       smooth=smooth, size=size)
+                                       smooth=smooth, size=size,
+                                       policy=policy, align=align)
 
     def transform(self, results: dict) -> dict:
         crops = self.cropper(results['imgs'], results.get('filename', '?'))

@@ -26,7 +26,7 @@ class PackAVInputs(BaseTransform):
 
     def __init__(self, meta_keys: Sequence[str] = (
             'sample_idx', 'filename', 'audio_filename', 'video_idx',
-            'temporal_view', 'spatial_view')) -> None:
+            'temporal_view', 'spatial_view', 'fallbacks')) -> None:
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:

@@ -10,6 +10,7 @@ from mmengine import fileio
 
 from hicmae.registry import TRANSFORMS
 from ..errors import BadSampleError
+from .fallbacks import note_fallback
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png')
 
@@ -116,18 +117,29 @@ class OpenVideo(BaseTransform):
 class SampleClip(BaseTransform):
     """Choose the frame indices of one clip and the audio span they cover.
 
-    Training (``test_mode=False``): a video of ``n <= L = clip_len *
+    Training (``test_mode=False``), ``train_sampling='linspace'`` (the
+    authors' fine-tuning sampler): a video of ``n <= L = clip_len *
     frame_interval`` frames takes ``n // frame_interval`` evenly spaced
     indices padded with the last frame; a longer one ends at a random frame
     in ``[L, n)`` and takes ``clip_len`` evenly spaced indices over the ``L``
     frames before it. The audio span runs from the first index to
     ``min(first + L, n - 1)``.
 
+    ``train_sampling='stride'`` (the authors' pre-training sampler): a
+    random start in ``[0, n - L]`` (0 for shorter videos) and exactly
+    ``start + frame_interval * i``; on short videos the index stops at the
+    last such frame below ``n - 1`` and repeats. The audio span runs from
+    the first index to ``min(last + frame_interval, n - 1)``.
+
     Test (``test_mode=True``): every ``frame_interval``-th frame (padded
     with the last to ``clip_len``), cut into ``num_segments`` evenly spaced
     windows; the window is ``results['temporal_view']`` (default 0). The
     audio span runs from the window's first frame to its last frame plus
     ``frame_interval``.
+
+    A test-mode video shorter than ``min_frames`` is still scored, padded
+    with its last frame as the authors' loader does, and noted in
+    ``results['fallbacks']``; in training it is a bad sample.
 
     Spans are relative positions ``index / (n - 1)`` in ``[0, 1]``, which
     maps onto a waveform of any length.
@@ -140,19 +152,38 @@ class SampleClip(BaseTransform):
         frame_interval: stride between sampled frames.
         num_segments: temporal views in test mode.
         test_mode: deterministic test sampling.
-        min_frames: shorter videos are bad samples (too short to be a clip).
+        min_frames: shorter videos are bad samples in training (too short
+            to be a clip) and padded fallbacks in test mode.
+        train_sampling: ``'linspace'`` or ``'stride'`` (see above).
     """
 
     def __init__(self, clip_len: int = 16, frame_interval: int = 4,
                  num_segments: int = 1, test_mode: bool = False,
-                 min_frames: int = 8) -> None:
+                 min_frames: int = 8,
+                 train_sampling: str = 'linspace') -> None:
+        if train_sampling not in ('linspace', 'stride'):
+            raise ValueError("train_sampling must be 'linspace' or "
+                             f"'stride', got {train_sampling!r}")
         self.clip_len = clip_len
         self.frame_interval = frame_interval
         self.num_segments = num_segments
         self.test_mode = test_mode
         self.min_frames = min_frames
+        self.train_sampling = train_sampling
+
+    def _stride_indices(self, n: int):
+        span = self.clip_len * self.frame_interval
+        start = np.random.randint(0, n - span + 1) if n >= span else 0
+        index = start + self.frame_interval * np.arange(self.clip_len)
+        # the authors stop advancing once the next frame would reach n - 1
+        steps = max((n - 2 - start) // self.frame_interval, 0)
+        index = np.minimum(index, start + self.frame_interval * steps)
+        index = index.astype(np.int64)
+        return index, index[0], min(index[-1] + self.frame_interval, n - 1)
 
     def _train_indices(self, n: int):
+        if self.train_sampling == 'stride':
+            return self._stride_indices(n)
         span = self.clip_len * self.frame_interval
         if n <= span:
             index = np.linspace(0, n, num=n // self.frame_interval)
@@ -182,9 +213,12 @@ class SampleClip(BaseTransform):
     def transform(self, results: dict) -> dict:
         n = results['total_frames']
         if n < self.min_frames:
-            raise BadSampleError(
-                results.get('filename', '?'), f'only {n} frames, fewer than '
-                f'min_frames={self.min_frames}')
+            if not self.test_mode or n < 1:
+                raise BadSampleError(
+                    results.get('filename', '?'), f'only {n} frames, fewer '
+                    f'than min_frames={self.min_frames}')
+            note_fallback(results, f'only {n} frames (< {self.min_frames}), '
+                          'padded with the last one')
         if self.test_mode:
             index, first, last = self._test_indices(
                 n, results.get('temporal_view', 0))
@@ -201,7 +235,8 @@ class SampleClip(BaseTransform):
         return (f'{type(self).__name__}(clip_len={self.clip_len}, '
                 f'frame_interval={self.frame_interval}, '
                 f'num_segments={self.num_segments}, '
-                f'test_mode={self.test_mode})')
+                f'test_mode={self.test_mode}, '
+                f'train_sampling={self.train_sampling!r})')
 
 
 @TRANSFORMS.register_module()

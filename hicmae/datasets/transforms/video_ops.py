@@ -111,16 +111,26 @@ class RandomResizedCrop(BaseTransform):
 
 @TRANSFORMS.register_module()
 class Resize(BaseTransform):
-    """Resize every frame to ``scale`` = ``(w, h)``, or its short side to an
-    int ``scale`` keeping the aspect ratio.
+    """Resize every frame to ``scale`` = ``(w, h)`` (aspect ratio not kept:
+    the authors' ``Resize((160, 160))`` squash), or its short side to an int
+    ``scale`` keeping the aspect ratio.
+
+    ``backend='pillow'`` resizes with Pillow, whose bilinear filter
+    antialiases when shrinking (what the authors' torchvision ``Resize`` on
+    PIL frames does); ``'cv2'`` (OpenCV, faster) does not antialias.
 
     Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
     """
 
     def __init__(self, scale: Union[int, Sequence[int]] = 160,
-                 interpolation: str = 'bilinear') -> None:
+                 interpolation: str = 'bilinear',
+                 backend: str = 'cv2') -> None:
+        if backend not in ('cv2', 'pillow'):
+            raise ValueError(f"backend must be 'cv2' or 'pillow', got "
+                             f'{backend!r}')
         self.scale = scale
         self.interpolation = interpolation
+        self.backend = backend
 
     def transform(self, results: dict) -> dict:
         h, w = results['imgs'][0].shape[:2]
@@ -131,10 +141,57 @@ class Resize(BaseTransform):
             size = tuple(self.scale)
         if size != (w, h):
             results['imgs'] = [mmcv.imresize(img, size,
-                                             interpolation=self.interpolation)
+                                             interpolation=self.interpolation,
+                                             backend=self.backend)
                                for img in results['imgs']]
         results['img_shape'] = results['imgs'][0].shape[:2]
         return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(scale={self.scale}, '
+                f'interpolation={self.interpolation!r}, '
+                f'backend={self.backend!r})')
+
+
+@TRANSFORMS.register_module()
+class FixedCrop(BaseTransform):
+    """Cut the same box ``(x, y, w, h)`` out of every frame, e.g. the face
+    region rows 0:160, cols 32:192 of VoxCeleb2's 224x224 frames, which the
+    authors cut before the multi-scale crop in pre-training.
+
+    The box is given for frames of ``frame_size`` ``(w, h)``; frames of
+    another size get it scaled in proportion (the same region of the
+    picture), so the recipe also runs on re-encoded or small test videos.
+
+    Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
+    """
+
+    def __init__(self, box: Sequence[int] = (32, 0, 160, 160),
+                 frame_size: Sequence[int] = (224, 224)) -> None:
+        box, frame_size = tuple(box), tuple(frame_size)
+        if (len(box) != 4 or min(box[2:]) <= 0 or min(box[:2]) < 0
+                or box[0] + box[2] > frame_size[0]
+                or box[1] + box[3] > frame_size[1]):
+            raise ValueError(f'box must be (x, y, w, h) with w, h > 0 inside '
+                             f'frame_size {frame_size}, got {box}')
+        self.box = tuple(int(v) for v in box)
+        self.frame_size = tuple(int(v) for v in frame_size)
+
+    def transform(self, results: dict) -> dict:
+        x, y, w, h = self.box
+        fh, fw = results['imgs'][0].shape[:2]
+        if (fw, fh) != self.frame_size:
+            sx, sy = fw / self.frame_size[0], fh / self.frame_size[1]
+            x, w = int(round(x * sx)), max(1, int(round(w * sx)))
+            y, h = int(round(y * sy)), max(1, int(round(h * sy)))
+            w, h = min(w, fw - x), min(h, fh - y)
+        results['imgs'] = _crop(results['imgs'], x, y, w, h)
+        results['img_shape'] = (h, w)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(box={self.box}, '
+                f'frame_size={self.frame_size})')
 
 
 @TRANSFORMS.register_module()

@@ -1,6 +1,8 @@
 """Hooks."""
 from .bad_sample_log_hook import BadSampleLogHook
+from .data_wait_hook import DataWaitHook
 from .reconstruction_vis_hook import ReconstructionVisHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['BadSampleLogHook', 'ReconstructionVisHook', 'RNGStateHook']
+__all__ = ['BadSampleLogHook', 'DataWaitHook', 'ReconstructionVisHook',
+           'RNGStateHook']

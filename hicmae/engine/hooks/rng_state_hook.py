@@ -9,6 +9,16 @@ from mmengine.hooks import Hook
 from hicmae.registry import HOOKS
 
 
+def host_byte_tensor(state) -> torch.Tensor:
+    """A generator state as ``torch.set_rng_state`` takes it.
+
+    MMEngine loads a resume checkpoint onto the run's device, so on a GPU
+    the saved states come back as CUDA tensors; the setters accept only a
+    CPU ``ByteTensor``.
+    """
+    return state.to(device='cpu', dtype=torch.uint8)
+
+
 @HOOKS.register_module()
 class RNGStateHook(Hook):
     """Save Python's, NumPy's and torch's RNG states; restore on resume.
@@ -20,7 +30,8 @@ class RNGStateHook(Hook):
     the epoch) a resumed single-process run continues the very same random
     sequence as an uninterrupted one. Distributed runs keep each rank's own
     generator (one rank's state in the checkpoint cannot serve all), and
-    say so.
+    say so. States are restored from CPU copies, whatever device the
+    checkpoint was loaded onto; CUDA states go back to their own devices.
     """
 
     priority = 'VERY_LOW'
@@ -45,6 +56,14 @@ class RNGStateHook(Hook):
         np_state = state['numpy']
         np.random.set_state((np_state[0], np.asarray(np_state[1]),
                              *np_state[2:]))
-        torch.set_rng_state(state['torch'])
-        if 'cuda' in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state['cuda'])
+        torch.set_rng_state(host_byte_tensor(state['torch']))
+        cuda_states = state.get('cuda') or []
+        if cuda_states and not torch.cuda.is_available():
+            runner.logger.info('CUDA RNG states in the checkpoint not '
+                               'restored: no CUDA device in this run')
+            return
+        count = min(len(cuda_states), torch.cuda.device_count()) \
+            if cuda_states else 0
+        for device in range(count):
+            torch.cuda.set_rng_state(host_byte_tensor(cuda_states[device]),
+                                     device)

@@ -25,7 +25,13 @@ class AVRecognizer(BaseAVModel):
             :class:`BaseAVModel`.
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads a
             pre-training or fine-tuning checkpoint of this package or of the
-            authors (see :func:`hicmae.utils.load_pretrained`).
+            authors (see :func:`hicmae.utils.load_pretrained`), with
+            MMEngine's ``PretrainedInit`` keys: ``prefix`` (load only the
+            weights under ``prefix.``, renamed without it) and
+            ``map_location``. It is not handed to ``PretrainedInit`` itself
+            because that loader knows neither the authors' key layout, nor
+            the weights-only allow-list, nor skipping tensors of other
+            shapes (a classifier for other classes), which fine-tuning needs.
     """
 
     def __init__(self, video_encoder: Optional[dict], audio_encoder:
@@ -57,7 +63,10 @@ class AVRecognizer(BaseAVModel):
     def init_weights(self) -> None:
         if self.init_cfg and self.init_cfg.get('type') == 'Pretrained':
             from hicmae.utils.pretrained import load_pretrained
-            load_pretrained(self, self.init_cfg['checkpoint'])
+            load_pretrained(
+                self, self.init_cfg['checkpoint'],
+                prefix=self.init_cfg.get('prefix'),
+                map_location=self.init_cfg.get('map_location', 'cpu'))
             return
         super().init_weights()
 

@@ -17,15 +17,28 @@ def _stack_masks(data_samples: Sequence[AVDataSample], key: str
     return torch.stack([s.get(key) for s in data_samples])
 
 
+def _num_hidden(data_samples: Sequence[AVDataSample], modality: str
+                ) -> Optional[int]:
+    """The hidden-token count the masks' producer recorded on the host
+    (``None`` where a sample lacks it: the modules then count, a sync)."""
+    counts = {s.metainfo.get(f'{modality}_num_hidden') for s in data_samples}
+    if None in counts:
+        return None
+    if len(counts) > 1:
+        raise ValueError(f'every sample must hide the same number of '
+                         f'{modality} tokens, got {sorted(counts)}')
+    return counts.pop()
+
+
 def _head_view(head, inputs: torch.Tensor, mask: torch.Tensor,
-               pred: torch.Tensor) -> dict:
+               pred: torch.Tensor, num_hidden: Optional[int]) -> dict:
     """One modality of :meth:`HiCMAE.reconstruct`."""
     source = inputs.float()
     if head.mean is not None:
         view = (1, -1) + (1, ) * (source.dim() - 2)
         source = source * head.std.view(view) + head.mean.view(view)
     return dict(input=source, mask=mask, pred=pred.float(),
-                target=head.target(inputs, mask),
+                target=head.target(inputs, mask, num_hidden),
                 patch_size=tuple(head.patch_size), norm_pix=head.norm_pix,
                 frame_diff=head.frame_diff)
 
@@ -111,21 +124,30 @@ class HiCMAE(BaseAVModel):
         return feats[self.out_layers.index(layer)]
 
     def forward_outputs(self, video: torch.Tensor, audio: torch.Tensor,
-                        video_mask: torch.Tensor,
-                        audio_mask: torch.Tensor) -> Dict[str, object]:
+                        video_mask: torch.Tensor, audio_mask: torch.Tensor,
+                        video_num_hidden: Optional[int] = None,
+                        audio_num_hidden: Optional[int] = None
+                        ) -> Dict[str, object]:
         """Run the whole model; returns predictions and layer features.
+
+        ``*_num_hidden``: hidden tokens per sample, known on the host; the
+        modules read them from the masks (a device sync) when not given.
 
         Keys: ``pred_video`` / ``pred_audio`` (hidden tokens),
         ``con_video`` / ``con_audio`` (features of the contrastive layers).
         """
-        v_tokens, v_feats = self.video_encoder(video, video_mask)
-        a_tokens, a_feats = self.audio_encoder(audio, audio_mask)
+        v_tokens, v_feats = self.video_encoder(video, video_mask,
+                                               video_num_hidden)
+        a_tokens, a_feats = self.audio_encoder(audio, audio_mask,
+                                               audio_num_hidden)
         v_fused, a_fused = self.fusion(v_tokens, a_tokens)
         v_skips = [self._layer(v_feats, i) for i in self.skip_layers]
         a_skips = [self._layer(a_feats, i) for i in self.skip_layers]
         return dict(
-            pred_video=self.video_decoder(v_fused, video_mask, v_skips),
-            pred_audio=self.audio_decoder(a_fused, audio_mask, a_skips),
+            pred_video=self.video_decoder(v_fused, video_mask, v_skips,
+                                          video_num_hidden),
+            pred_audio=self.audio_decoder(a_fused, audio_mask, a_skips,
+                                          audio_num_hidden),
             con_video=[self._layer(v_feats, i)
                        for i in self.contrastive_layers],
             con_audio=[self._layer(a_feats, i)
@@ -137,17 +159,21 @@ class HiCMAE(BaseAVModel):
                 _stack_masks(data_samples, 'video_mask').to(
                     inputs['video'].device),
                 _stack_masks(data_samples, 'audio_mask').to(
-                    inputs['audio'].device))
+                    inputs['audio'].device),
+                _num_hidden(data_samples, 'video'),
+                _num_hidden(data_samples, 'audio'))
 
     def loss(self, inputs: dict, data_samples: Sequence[AVDataSample]
              ) -> Dict[str, torch.Tensor]:
-        video, audio, v_mask, a_mask = self._unpack(inputs, data_samples)
-        out = self.forward_outputs(video, audio, v_mask, a_mask)
+        video, audio, v_mask, a_mask, v_hidden, a_hidden = self._unpack(
+            inputs, data_samples)
+        out = self.forward_outputs(video, audio, v_mask, a_mask, v_hidden,
+                                   a_hidden)
         losses = dict(
             loss_rec_video=self.video_head.loss(out['pred_video'], video,
-                                                v_mask),
+                                                v_mask, v_hidden),
             loss_rec_audio=self.audio_head.loss(out['pred_audio'], audio,
-                                                a_mask))
+                                                a_mask, a_hidden))
         if self.contrastive_head is not None:
             losses.update(self.contrastive_head.loss(
                 out['con_video'], out['con_audio'], self.contrastive_layers))
@@ -161,10 +187,12 @@ class HiCMAE(BaseAVModel):
         target space of the heads, next to ``target_video`` /
         ``target_audio``, for pictures and reconstruction metrics.
         """
-        video, audio, v_mask, a_mask = self._unpack(inputs, data_samples)
-        out = self.forward_outputs(video, audio, v_mask, a_mask)
-        v_target = self.video_head.target(video, v_mask)
-        a_target = self.audio_head.target(audio, a_mask)
+        video, audio, v_mask, a_mask, v_hidden, a_hidden = self._unpack(
+            inputs, data_samples)
+        out = self.forward_outputs(video, audio, v_mask, a_mask, v_hidden,
+                                   a_hidden)
+        v_target = self.video_head.target(video, v_mask, v_hidden)
+        a_target = self.audio_head.target(audio, a_mask, a_hidden)
         for i, sample in enumerate(data_samples):
             sample.set_field(out['pred_video'][i], 'pred_video')
             sample.set_field(out['pred_audio'][i], 'pred_audio')
@@ -185,13 +213,15 @@ class HiCMAE(BaseAVModel):
         ``frame_diff``, from which :mod:`hicmae.visualization` maps the
         predictions back to pixels and filterbank values.
         """
-        video, audio, v_mask, a_mask = self._unpack(inputs, data_samples)
-        out = self.forward_outputs(video, audio, v_mask, a_mask)
+        video, audio, v_mask, a_mask, v_hidden, a_hidden = self._unpack(
+            inputs, data_samples)
+        out = self.forward_outputs(video, audio, v_mask, a_mask, v_hidden,
+                                   a_hidden)
         return dict(
             video=_head_view(self.video_head, video, v_mask,
-                             out['pred_video']),
+                             out['pred_video'], v_hidden),
             audio=_head_view(self.audio_head, audio, a_mask,
-                             out['pred_audio']))
+                             out['pred_audio'], a_hidden))
 
     def forward(self, inputs: dict,
                 data_samples: Optional[Sequence[AVDataSample]] = None,

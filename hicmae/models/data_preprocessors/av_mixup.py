@@ -1,4 +1,5 @@
-"""Batch mixup / cutmix applied to video and audio with one λ and pairing."""
+"""Batch mixup / cutmix of the video (and optionally the audio) with one λ
+and pairing."""
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -44,10 +45,13 @@ def rand_span(length: int, fraction: float) -> Tuple[int, int]:
 
 @MODELS.register_module()
 class AVMixup:
-    """timm-style batch mixup / cutmix over both modalities.
+    """timm-style batch mixup / cutmix of the video, optionally the audio.
 
+    The authors mix the video only (``mix_audio=False``, the paper
+    recipes): the audio stays unmixed while the targets are mixed.
+    ``mix_audio=True`` mixes both modalities with the same λ and pairing.
     One λ and one pairing (sample ``i`` with ``B - 1 - i``, the batch
-    flipped) per batch, shared by video, audio and targets:
+    flipped) per batch, shared by the mixed inputs and the targets:
 
     - mixup: ``x = λ x + (1 - λ) x_flipped`` for video and audio.
     - cutmix: one box (timm's ``rand_bbox``) from the flipped batch pasted
@@ -70,12 +74,14 @@ class AVMixup:
         switch_prob: probability of cutmix when both are enabled.
         label_smoothing: smoothing of the one-hot targets.
         num_classes: number of classes.
+        mix_audio: mix the audio too (``False``: video only, the authors'
+            protocol; an audio-only batch is then never mixed).
     """
 
     def __init__(self, num_classes: int, mixup_alpha: float = 0.8,
                  cutmix_alpha: float = 1.0, prob: float = 1.0,
-                 switch_prob: float = 0.5,
-                 label_smoothing: float = 0.1) -> None:
+                 switch_prob: float = 0.5, label_smoothing: float = 0.1,
+                 mix_audio: bool = False) -> None:
         if num_classes < 1:
             raise ValueError(f'num_classes must be positive, got '
                              f'{num_classes}')
@@ -91,6 +97,7 @@ class AVMixup:
         self.prob = prob
         self.switch_prob = switch_prob
         self.label_smoothing = label_smoothing
+        self.mix_audio = mix_audio
 
     def sample_params(self) -> Tuple[float, bool]:
         """``(λ, use_cutmix)`` for one batch; λ = 1 means no mixing."""
@@ -151,7 +158,10 @@ class AVMixup:
         ref = video if video is not None else audio
         if ref is None:
             raise ValueError('AVMixup needs video and/or audio in inputs')
-        lam, use_cutmix = self.sample_params()
+        if not self.mix_audio:
+            audio = None  # left as it is in ``out``
+        lam, use_cutmix = (1., False) if video is None and audio is None \
+            else self.sample_params()
         out = dict(inputs)
         if lam < 1.:
             if use_cutmix:
@@ -172,4 +182,5 @@ class AVMixup:
                 f'mixup_alpha={self.mixup_alpha}, '
                 f'cutmix_alpha={self.cutmix_alpha}, prob={self.prob}, '
                 f'switch_prob={self.switch_prob}, '
-                f'label_smoothing={self.label_smoothing})')
+                f'label_smoothing={self.label_smoothing}, '
+                f'mix_audio={self.mix_audio})')

@@ -8,6 +8,7 @@ from torch import nn
 from hicmae.registry import MODELS
 from ..layers import (Block, CheckpointMode, CrossSelfBlock, check_cp_mode,
                       run_block, sincos_table, stochastic_depth_rates)
+from ..layers.token_select import check_mask, gather_tokens, split_indices
 from ..utils import init_xavier_
 
 
@@ -78,7 +79,8 @@ class HierarchicalDecoder(BaseModule):
         init_xavier_(self.head)
 
     def forward(self, x_vis: torch.Tensor, mask: torch.Tensor,
-                skips: Sequence[torch.Tensor] = ()) -> torch.Tensor:
+                skips: Sequence[torch.Tensor] = (),
+                num_hidden: Optional[int] = None) -> torch.Tensor:
         """Predict the hidden tokens.
 
         Args:
@@ -87,6 +89,8 @@ class HierarchicalDecoder(BaseModule):
             mask: ``(B, N)`` bool, ``True`` = hidden.
             skips: ``num_skips`` intermediate features ``(B, N_vis,
                 in_dims)``, shallow to deep.
+            num_hidden: hidden tokens per sample; read from ``mask`` (a
+                device sync) when ``None``.
 
         Returns:
             ``(B, N_hidden, out_channels)`` predictions in the order of
@@ -97,9 +101,10 @@ class HierarchicalDecoder(BaseModule):
                              f'features, got {len(skips)}')
         b = x_vis.shape[0]
         pos = self.pos_embed.to(x_vis.dtype).expand(b, -1, -1)
-        c = pos.shape[-1]
-        pos_vis = pos[~mask].reshape(b, -1, c)
-        pos_hid = pos[mask].reshape(b, -1, c)
+        check_mask(mask, b, pos.shape[1])
+        visible, hidden = split_indices(mask, num_hidden)
+        pos_vis = gather_tokens(pos, visible)
+        pos_hid = gather_tokens(pos, hidden)
         x = torch.cat([self.embed(x_vis) + pos_vis,
                        self.mask_token.to(x_vis.dtype) + pos_hid], dim=1)
         contexts = [self.embed(s) + pos_vis for s in skips]

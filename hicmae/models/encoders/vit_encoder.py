@@ -7,6 +7,7 @@ from torch import nn
 
 from ..layers import (Block, CheckpointMode, check_cp_mode, run_block,
                       sincos_table, stochastic_depth_rates)
+from ..layers.token_select import check_mask, gather_tokens, split_indices
 from ..utils import init_xavier_
 
 
@@ -16,11 +17,12 @@ class ViTEncoder(BaseModule):
     Subclasses create ``self.patch_embed`` (anything with ``num_patches`` and
     ``grid_size``) before calling :meth:`_build_trunk`.
 
-    ``forward(x, mask)`` embeds ``x``, keeps the visible tokens
+    ``forward(x, mask, num_hidden)`` embeds ``x``, keeps the visible tokens
     (``mask`` is ``(B, N)`` bool, ``True`` = hidden, the same count per
-    sample), runs the blocks and returns the final tokens after the final
-    LayerNorm plus the outputs of the blocks in ``out_indices`` (0-based),
-    each passed through that same LayerNorm.
+    sample; pass that count as ``num_hidden`` and no value is read back
+    from the device), runs the blocks and returns the final tokens after
+    the final LayerNorm plus the outputs of the blocks in ``out_indices``
+    (0-based), each passed through that same LayerNorm.
 
     Args:
         embed_dims: token width.
@@ -73,15 +75,17 @@ class ViTEncoder(BaseModule):
     def num_patches(self) -> int:
         return self.patch_embed.num_patches
 
-    def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None
+    def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None,
+                num_hidden: Optional[int] = None
                 ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         if mask is None:
             tokens = self.patch_embed(x) + self.pos_embed.to(x.dtype)
         else:
-            # keep_visible first: it checks the mask's shape and counts
-            pos = keep_visible(self.pos_embed.to(x.dtype).expand(
-                x.shape[0], -1, -1), mask)
-            tokens = self.patch_embed(x, ~mask) + pos
+            check_mask(mask, x.shape[0], self.num_patches)
+            visible, _ = split_indices(mask, num_hidden)
+            pos = gather_tokens(self.pos_embed.to(x.dtype).expand(
+                x.shape[0], -1, -1), visible)
+            tokens = self.patch_embed(x, visible) + pos
         inters = []
         for i, block in enumerate(self.blocks):
             tokens = run_block(block, tokens, with_cp=self.with_cp)
@@ -113,18 +117,13 @@ class ViTEncoder(BaseModule):
         return num_layers - 1, num_layers
 
 
-def keep_visible(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def keep_visible(tokens: torch.Tensor, mask: torch.Tensor,
+                 num_hidden: Optional[int] = None) -> torch.Tensor:
     """Select the visible tokens (``mask`` False) of every sample.
 
-    Every sample must hide the same number of tokens, so the result stays a
-    dense ``(B, N_visible, C)`` tensor.
+    Every sample must hide the same number of tokens (``num_hidden``; read
+    from the mask when not given), so the result stays a dense
+    ``(B, N_visible, C)`` tensor.
     """
-    b, n, c = tokens.shape
-    if mask.shape != (b, n) or mask.dtype != torch.bool:
-        raise ValueError(f'mask must be a bool tensor of shape {(b, n)}, '
-                         f'got {mask.dtype} {tuple(mask.shape)}')
-    visible = (~mask).sum(dim=1)
-    if visible.numel() and (visible != visible[0]).any():
-        raise ValueError('every sample must hide the same number of tokens, '
-                         f'got visible counts {visible.tolist()}')
-    return tokens[~mask].reshape(b, -1, c)
+    check_mask(mask, *tokens.shape[:2])
+    return gather_tokens(tokens, split_indices(mask, num_hidden)[0])

@@ -47,10 +47,10 @@ class HFFClsHead(BaseModule):
         dims = (video_dims + audio_dims) * (2 if self.with_fusion else 1)
         self.feature_dims = dims
         self.norm = nn.LayerNorm(dims, eps=norm_eps)
+        # nn.Linear's own init (kaiming-uniform weight and bias, bound
+        # 1/sqrt(dims)), as the authors: their _init_weights never reaches it
         self.fc = nn.Linear(dims, num_classes)
         self.label_smoothing = label_smoothing
-        nn.init.trunc_normal_(self.fc.weight, std=.02)
-        nn.init.zeros_(self.fc.bias)
 
     def feature(self, feats: Dict[str, torch.Tensor]) -> torch.Tensor:
         """The normalised fused feature from the recognizer's features.

@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModule
 
 from hicmae.registry import MODELS
+from ..layers.token_select import check_mask, gather_tokens, split_indices
 
 
 def patchify(x: torch.Tensor, patch_size: Sequence[int]) -> torch.Tensor:
@@ -77,8 +78,11 @@ class ReconstructionHead(BaseModule):
             self.mean = self.std = None
 
     @torch.no_grad()
-    def target(self, inputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """``(B, N_hidden, P * C)`` targets of the hidden tokens."""
+    def target(self, inputs: torch.Tensor, mask: torch.Tensor,
+               num_hidden: Optional[int] = None) -> torch.Tensor:
+        """``(B, N_hidden, P * C)`` targets of the hidden tokens
+        (``num_hidden`` per sample: read from ``mask``, a device sync, when
+        not given)."""
         x = inputs.float()
         if self.mean is not None:
             view = (1, -1) + (1, ) * (x.dim() - 2)
@@ -96,12 +100,14 @@ class ReconstructionHead(BaseModule):
             grouped = torch.cat([first, grouped[:, :, 1:] - first], dim=2)
             patches = grouped.reshape(b, n, -1, c)
         patches = patches.reshape(b, n, -1)
-        return patches[mask].reshape(b, -1, patches.shape[-1])
+        check_mask(mask, b, n)
+        return gather_tokens(patches, split_indices(mask, num_hidden)[1])
 
     def loss(self, pred: torch.Tensor, inputs: torch.Tensor,
-             mask: torch.Tensor) -> torch.Tensor:
+             mask: torch.Tensor, num_hidden: Optional[int] = None
+             ) -> torch.Tensor:
         """Mean squared error between ``pred`` and the hidden targets."""
-        target = self.target(inputs, mask)
+        target = self.target(inputs, mask, num_hidden)
         if pred.shape != target.shape:
             raise ValueError(f'prediction {tuple(pred.shape)} and target '
                              f'{tuple(target.shape)} differ; the decoder '

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .token_select import gather_tokens
+
 
 def _pair(x: Union[int, Sequence[int]]) -> Tuple[int, int]:
     return (x, x) if isinstance(x, int) else tuple(x)
@@ -20,7 +22,8 @@ class _PatchEmbed(nn.Module):
     def forward(self, x: torch.Tensor,
                 keep: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``(B, N, D)`` tokens; with ``keep`` (``(B, N)`` bool, the same
-        count per sample) only the kept tokens, ``(B, N_keep, D)``."""
+        count per sample, or ``(B, N_keep)`` token indices, which need no
+        device sync) only the kept tokens, ``(B, N_keep, D)``."""
         expected = tuple(g * p for g, p in zip(self.grid_size,
                                                 self.patch_size))
         if tuple(x.shape[2:]) != expected:
@@ -31,8 +34,11 @@ class _PatchEmbed(nn.Module):
             return self.proj(x).flatten(2).transpose(1, 2)
         # pre-training keeps 10-20 % of the patches: project only those
         # instead of convolving the whole input and discarding the rest
-        patches = self._patches(x)[keep].reshape(x.shape[0], -1,
-                                                 patches_dim(self))
+        if keep.dtype == torch.bool:
+            patches = self._patches(x)[keep].reshape(x.shape[0], -1,
+                                                     patches_dim(self))
+        else:
+            patches = gather_tokens(self._patches(x), keep)
         return F.linear(patches, self.proj.weight.flatten(1), self.proj.bias)
 
     def _patches(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,22 +15,3 @@ def sincos_table(num_positions: int, dims: int) -> torch.Tensor:
     angles[:, 0::2] = np.sin(angles[:, 0::2])
     angles[:, 1::2] = np.cos(angles[:, 1::2])
     return torch.from_numpy(angles).float().unsqueeze(0)
-
-
-def interpolate_table(table: torch.Tensor, src_grid: tuple,
-                      dst_grid: tuple) -> torch.Tensor:
-    """Resize a ``(1, prod(src_grid), C)`` table to ``dst_grid`` (any rank).
-
-    Used when a checkpoint trained at one input size is fine-tuned at another;
-    linear (1-D), bicubic (2-D) or trilinear (3-D) interpolation over the
-    token grid.
-    """
-    if tuple(src_grid) == tuple(dst_grid):
-        return table
-    modes = {1: 'linear', 2: 'bicubic', 3: 'trilinear'}
-    c = table.shape[-1]
-    grid = table.reshape(1, *src_grid, c).movedim(-1, 1)
-    grid = torch.nn.functional.interpolate(
-        grid.float(), size=tuple(dst_grid), mode=modes[len(src_grid)],
-        align_corners=False)
-    return grid.movedim(1, -1).reshape(1, -1, c).to(table.dtype)

@@ -7,6 +7,7 @@ _base_ = ['../av_emotion_loaders.py']
 data_root = 'data/crema-d'
 _ds = dict(data_root=data_root, metainfo=dict(
     classes=['anger', 'disgust', 'fear', 'happy', 'neutral', 'sad']))
-train_dataloader = dict(dataset=_ds)
+# the authors drop the last incomplete batch in training
+train_dataloader = dict(drop_last=True, dataset=_ds)
 val_dataloader = dict(dataset=_ds)
 test_dataloader = dict(dataset=_ds)

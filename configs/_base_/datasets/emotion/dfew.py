@@ -6,6 +6,7 @@ data_root = 'data/dfew'
 _ds = dict(data_root=data_root, metainfo=dict(
     classes=['happy', 'sad', 'neutral', 'angry', 'surprise', 'disgust',
              'fear']))
-train_dataloader = dict(dataset=_ds)
+# the authors drop the last incomplete batch in training
+train_dataloader = dict(drop_last=True, dataset=_ds)
 val_dataloader = dict(dataset=_ds)
 test_dataloader = dict(dataset=_ds)

@@ -8,6 +8,7 @@ _ds = dict(data_root=data_root, metainfo=dict(
     classes=['anger', 'disgust', 'fear', 'happiness', 'neutral', 'sadness',
              'surprise', 'contempt', 'anxiety', 'helplessness',
              'disappointment']))
-train_dataloader = dict(dataset=_ds)
+# the authors drop the last incomplete batch in training
+train_dataloader = dict(drop_last=True, dataset=_ds)
 val_dataloader = dict(dataset=_ds)
 test_dataloader = dict(dataset=_ds)

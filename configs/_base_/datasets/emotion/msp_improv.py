@@ -7,7 +7,8 @@ _base_ = ['../av_emotion_loaders.py']
 data_root = 'data/msp-improv'
 _ds = dict(data_root=data_root, metainfo=dict(
     classes=['anger', 'happiness', 'neutral', 'sadness']))
-train_dataloader = dict(dataset=_ds)
+# the authors drop the last incomplete batch in training
+train_dataloader = dict(drop_last=True, dataset=_ds)
 val_dataloader = dict(dataset=_ds)
 test_dataloader = dict(dataset=_ds)
 val_dataloader = dict(dataset=dict(ann_file='lists/split{fold:02d}_val.csv'))
