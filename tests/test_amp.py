@@ -102,12 +102,8 @@ def test_not_registered_under_mmengine_names():
 
 
 def test_train_amp_switch_turns_on_mixed_precision():
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parents[1] / 'tools' / 'train.py'
-    spec = importlib.util.spec_from_file_location('train_tool', path)
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    from tool_loader import load_tool
+    train = load_tool('train.py')
     wrapper = Config.fromfile(FINETUNE).optim_wrapper
     train.enable_amp(wrapper)
     assert wrapper.type == 'MixedPrecisionOptimWrapper'

@@ -1,10 +1,11 @@
 """GPU-path details checked on the CPU: install ranges, device defaults,
 pre-trained initialisation keys."""
-import importlib.util
+
 import re
 from pathlib import Path
 
 import torch
+from tool_loader import load_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,10 +26,7 @@ def test_install_keeps_an_existing_torch_build():
 
 
 def test_visualize_reconstruction_defaults_to_cuda(monkeypatch):
-    path = REPO_ROOT / 'tools' / 'analysis' / 'visualize_reconstruction.py'
-    spec = importlib.util.spec_from_file_location('vis_rec_tool', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('analysis/visualize_reconstruction.py')
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     assert tool.parse_args(['c.py', 'k.pth']).device == 'cuda'
     assert tool.parse_args(['c.py', 'k.pth', '--device', 'cpu']).device \

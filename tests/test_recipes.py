@@ -1,7 +1,6 @@
 """The paper's recipes, resolved from our configs, against the authors'
 scripts (sunlicai/HiCMAE at cdd28d4: scripts/.../{cream-d,mafw,werewolf-xl}/
 finetune_170.sh, run_class_finetuning_av.py defaults, pretrain_base.sh)."""
-import importlib.util
 import logging
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
 from hicmae.registry import DATASETS
+from tool_loader import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 CFG = ROOT / 'configs' / 'hicmae'
@@ -173,11 +173,7 @@ def test_classification_head_uses_linear_default_init():
 
 
 def _load_cross_validate():
-    spec = importlib.util.spec_from_file_location(
-        'cross_validate', ROOT / 'tools' / 'cross_validate.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('cross_validate.py')
 
 
 def test_cross_validate_picks_best_by_epoch_number(tmp_path):
@@ -266,10 +262,7 @@ def test_silent_and_short_test_clips_are_scored(tmp_path, caplog):
 
 def test_benchmark_data_finetune_reports_each_augmentation_case():
     import argparse
-    spec = importlib.util.spec_from_file_location(
-        'benchmark', ROOT / 'tools' / 'analysis' / 'benchmark.py')
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_tool('analysis/benchmark.py')
     rows = bench.finetune_cases(argparse.Namespace(
         clips_per_class=1, iters=1, size_px=32))
     assert [r['augment'] for r in rows] == ['randaug+erasing',
