@@ -152,7 +152,8 @@ def fake_data_root(tmp_path_factory):
         folder = root / task / 'lists'
         folder.mkdir(parents=True)
         for name in ('split01_train.csv', 'split01_val.csv',
-                     'split01_test.csv', 'train.txt', 'val.txt', 'test.txt'):
+                     'split01_test.csv', 'train.txt', 'val.txt', 'test.txt',
+                     'train_faces.txt', 'val_faces.txt', 'test_faces.txt'):
             (folder / name).write_text('\n'.join(lines) + '\n')
         (root / task / 'clips').symlink_to(root / 'clips')
     return root

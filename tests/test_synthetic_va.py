@@ -99,9 +99,9 @@ def _render(face: str, voice: str, seed: int = 3, size: int = 64,
     speaker = VA.sample_speaker(0, seed)
     face_cfg = dict(VA.faces[face], **(face_override or {}))
     rng = np.random.default_rng([seed, 11])
-    frames, pcm = synthesize_clip(rng, face_cfg, VA.voices[voice], speaker,
-                                  64, 25., size, VA.look)
-    return np.stack(frames).astype(int), pcm.astype(float)
+    clip, pcm = synthesize_clip(rng, face_cfg, VA.voices[voice], speaker,
+                                64, 25., size, VA.look)
+    return np.stack(clip.frames).astype(int), pcm.astype(float)
 
 
 def test_valence_only_in_the_mouth():

@@ -6,7 +6,8 @@
 Stages, each a tool of this repository run as a subprocess with its output
 shown as it goes:
 
-1. generate the synthetic audio-visual emotion set (if ``--data`` has none);
+1. generate the synthetic audio-visual emotion set (if ``--data`` has none;
+   the recipes read its face crops, ``faces/``);
 2. pre-train HiCMAE-Tiny on it without labels;
 3. fine-tune from that checkpoint with labels;
 4. test: WAR, UAR, F1, per-class recall, confusion matrix;
@@ -38,6 +39,13 @@ class Stage:
         self.name, self.cmd, self.result = name, cmd, result
 
 
+def finetune_epochs() -> int:
+    """The fine-tuning recipe's epochs (its last checkpoint is tested)."""
+    from mmengine.config import Config
+    return int(Config.fromfile(osp.join(REPO, FINETUNE_CFG))
+               .train_cfg.max_epochs)
+
+
 def stages(args: argparse.Namespace) -> List[Stage]:
     py, w = sys.executable, args.work_dir
     pre, ft = osp.join(w, 'pretrain'), osp.join(w, 'finetune')
@@ -47,7 +55,7 @@ def stages(args: argparse.Namespace) -> List[Stage]:
     ft_data = data_opt + [f'{s}_dataloader.dataset.data_root={args.data}'
                           for s in ('val', 'test')]
     pre_ckpt = osp.join(pre, 'epoch_10.pth')
-    ft_ckpt = osp.join(ft, 'epoch_30.pth')
+    ft_ckpt = osp.join(ft, f'epoch_{finetune_epochs()}.pth')
     return [
         Stage('generate data', [
             py, 'tools/data/make_synthetic_av.py', args.data,
@@ -74,7 +82,7 @@ def stages(args: argparse.Namespace) -> List[Stage]:
             py, 'tools/analysis/visualize_reconstruction.py', PRETRAIN_CFG,
             pre_ckpt, '--num-samples', '2', '--out',
             osp.join(pics, 'reconstruction'), '--cfg-options', *data_opt,
-            'train_dataloader.dataset.ann_file=lists/test_video.txt'],
+            'train_dataloader.dataset.ann_file=lists/test_faces.txt'],
             osp.join(pics, 'reconstruction')),
         Stage('picture: confusion matrix', [
             py, 'tools/analysis/plot_confusion_matrix.py',

@@ -1,6 +1,8 @@
 # Pre-train HiCMAE-Tiny on the generated audio-visual clips
-# (python tools/data/make_synthetic_av.py writes them to data/synthetic),
-# reading real mp4 files: a few minutes on a 2-core CPU.
+# (python tools/data/make_synthetic_av.py writes them to data/synthetic):
+# their face crops (faces/, as the fine-tuning recipe) with the wavs, a
+# few minutes on a 2-core CPU. The whole frames of the mp4s instead:
+# --cfg-options train_dataloader.dataset.ann_file=lists/pretrain.txt
 _base_ = [
     '../_base_/models/hicmae_tiny.py',
     '../_base_/datasets/synthetic_av_pretrain.py',
@@ -15,6 +17,7 @@ model = dict(
     skip_layers=(1, 2, 3),
 )
 
+train_dataloader = dict(dataset=dict(ann_file='lists/pretrain_faces.txt'))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 auto_scale_lr = dict(enable=False)
 param_scheduler = [

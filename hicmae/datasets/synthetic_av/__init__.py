@@ -64,6 +64,9 @@ Layout written under ``out_dir`` (paths in the lists are relative to
     lists/{train,val,test}.txt           <frame_folder> <wav> <label>
     lists/{train,val,test}_video.txt     <mp4> <mp4> <label>
     lists/pretrain.txt                   <mp4> (train split, unlabeled)
+    lists/{train,val,test}_faces.txt     <face_folder> <wav> <label>
+    lists/pretrain_faces.txt             <face_folder> <wav> (train split)
+    faces/<split>/<clip>/img_00001.jpg   64 px face crops of the frames
     lists/classes.txt                    class names in label order
     meta.json                            parameters, cues, counts
 

@@ -154,7 +154,12 @@ def _write_lists(out_dir: str, records: Dict[str, List[dict]],
               [f"{r['frames']} {r['wav']} {r['label']}" for r in recs])
         write(f'{split}_video.txt',
               [f"{r['video']} {r['video']} {r['label']}" for r in recs])
+        # the face crops that tools/data/crop_faces.py writes from videos/
+        write(f'{split}_faces.txt',
+              [f"{r['faces']} {r['wav']} {r['label']}" for r in recs])
     write('pretrain.txt', [r['video'] for r in records['train']])
+    write('pretrain_faces.txt',
+          [f"{r['faces']} {r['wav']}" for r in records['train']])
     write('classes.txt', list(classes))
 
 

@@ -1,6 +1,6 @@
 """Face rendering: the per-frame mouth opening and the cartoon frames."""
 from statistics import NormalDist
-from typing import List, Optional
+from typing import List, NamedTuple, Optional
 
 import numpy as np
 
@@ -36,11 +36,18 @@ ROUND_LOOK = dict(bg=(35., 150.), bg_delta=45., bg_clip=(20., 170.),
                   shirt=(40., 210.))
 
 
+class RenderedClip(NamedTuple):
+    """Frames of a clip and where the head is in each."""
+    frames: List[np.ndarray]  # BGR uint8 (size, size, 3)
+    heads: np.ndarray  # (n, 4) float: centre x, centre y, radii x, y (px)
+
+
 def render_frames(rng: np.random.Generator, face: dict, spk: dict,
                   opening: np.ndarray, size: int, fps: float,
-                  look: Optional[dict] = None) -> List[np.ndarray]:
+                  look: Optional[dict] = None) -> RenderedClip:
     """BGR ``size`` x ``size`` frames of ``spk`` showing the ``face`` cue
-    group, the mouth following ``opening`` (one value per frame).
+    group, the mouth following ``opening`` (one value per frame), and the
+    head ellipse of every frame.
 
     ``look`` holds the clip palettes (default :data:`CARTOON_LOOK`); the
     optional identity traits ``hair``, ``glasses`` and ``eye_style='dot'``
@@ -83,7 +90,7 @@ def render_frames(rng: np.random.Generator, face: dict, spk: dict,
     thick = max(1, int(round(s / 45.)))
     sep, eye_y = spk['eye_sep'], spk['eye_y']
 
-    frames = []
+    frames, heads = [], []
     for i in range(n):
         t = i / fps
         cx = cx0 + sway_amp[0] * np.sin(2 * np.pi * sway_hz[0] * t
@@ -91,6 +98,7 @@ def render_frames(rng: np.random.Generator, face: dict, spk: dict,
         cy = cy0 + sway_amp[1] * np.sin(2 * np.pi * sway_hz[1] * t
                                         + sway_ph[1])
         cy += face['nod'] * s * np.sin(2 * np.pi * 1.3 * t + nod_ph)
+        heads.append((cx, cy, rx, ry))
         roll = roll_amp * np.sin(2 * np.pi * roll_hz * t + roll_ph)
         c, sn = np.cos(np.radians(roll)), np.sin(np.radians(roll))
 
@@ -164,4 +172,33 @@ def render_frames(rng: np.random.Generator, face: dict, spk: dict,
     video = np.stack(frames).astype(np.int16)
     lut = np.round(_NORMAL_Q * noise_sigma).astype(np.int16)
     video += lut[rng.integers(0, 256, video.shape, np.uint8)]
-    return list(np.clip(video, 0, 255).astype(np.uint8))
+    return RenderedClip(list(np.clip(video, 0, 255).astype(np.uint8)),
+                        np.asarray(heads, np.float64))
+
+
+def face_crops(clip: RenderedClip, size: int = 64,
+               margin: float = 1.15) -> List[np.ndarray]:
+    """Square face crops that follow the head, ``size`` pixels: what
+    ``tools/data/crop_faces.py`` makes of a real video (a face detector's
+    box, tracked and enlarged by a margin).
+
+    The box is centred on the head in every frame and ``margin`` times the
+    head's width (the same side throughout the clip), so it holds brows,
+    eyes and mouth, and cuts the top of the hair and the chin of long
+    faces, as a detector's face box does; pixels outside the frame repeat
+    the border.
+    """
+    import cv2
+    side = int(round(margin * 2 * clip.heads[:, 2].mean()))
+    h, w = clip.frames[0].shape[:2]
+    pad = side
+    crops = []
+    for img, (cx, cy, _, _) in zip(clip.frames, clip.heads):
+        x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+        if x0 < 0 or y0 < 0 or x0 + side > w or y0 + side > h:
+            img = cv2.copyMakeBorder(img, pad, pad, pad, pad,
+                                     cv2.BORDER_REPLICATE)
+            x0, y0 = x0 + pad, y0 + pad
+        crops.append(cv2.resize(img[y0:y0 + side, x0:x0 + side],
+                                (size, size), interpolation=cv2.INTER_AREA))
+    return crops

@@ -57,7 +57,13 @@ def build_meta(cues: CueSet, num_per_class: int, seed: int, size: int,
             audio='audio/<split>/<clip>.wav (16 kHz mono int16)',
             lists='lists/<split>.txt: <frame_folder> <wav> <label>; '
                   'lists/<split>_video.txt: <mp4> <mp4> <label>; '
-                  'lists/pretrain.txt: train-split mp4s, unlabeled',
+                  'lists/pretrain.txt: train-split mp4s, unlabeled; '
+                  'lists/<split>_faces.txt, lists/pretrain_faces.txt: the '
+                  'same with faces/ folders and wavs',
+            faces='faces/<split>/<clip>/img_%05d.jpg: 64 px face crops '
+                  'of the frames (one square box per clip around the '
+                  'head), what tools/data/crop_faces.py makes of a real '
+                  'video',
         ),
         counts={split: dict(total=len(records[split]),
                             per_class={name: sum(r['label'] == label
