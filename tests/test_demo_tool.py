@@ -44,6 +44,8 @@ def test_every_stage_calls_a_tool_with_known_options(tmp_path):
                 assert re.search(re.escape(option) + r'\b',
                                  helps[script]), (script, option)
         assert stage.result.startswith(str(tmp_path))
+    # data count as generated only with the face-crop lists the recipes read
+    assert stages[0].result.endswith('lists/pretrain_faces.txt')
     # the seed reaches both training runs
     trains = [s for s in stages if s.cmd[1] == 'tools/train.py']
     assert all('randomness.seed=3' in s.cmd for s in trains)

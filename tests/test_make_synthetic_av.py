@@ -195,7 +195,7 @@ DEFAULT_SHA256 = {
     'frames/train/s00_c1_0000':
         'a91c24cb7b34e3d4bd22f34fa76d06b84784e4f924238a404ad85c00cb232f34',
     'meta.json':
-        '1a0efb5a708568c835015cb7f590b6511f08fcb205d2da9ce3d564b790513c5d',
+        '16d0ade11b5fb6da1c8f18efa080b2d0910be19d2ca950fecdd1b24321a8bf46',
     'lists':
         'd2ffe3d2f08b77629792fd4bb486a488988c91a409b9cf8d22aa0cf7756b9b15',
     'faces/train/s00_c1_0000':

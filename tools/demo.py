@@ -60,7 +60,10 @@ def stages(args: argparse.Namespace) -> List[Stage]:
         Stage('generate data', [
             py, 'tools/data/make_synthetic_av.py', args.data,
             '--num-per-class', str(args.num_per_class)],
-            osp.join(args.data, 'meta.json')),
+            # the recipes' lists: a set made before the face crops existed
+            # is not taken for done (the generator then refuses to write
+            # into it and says how to replace it)
+            osp.join(args.data, 'lists', 'pretrain_faces.txt')),
         Stage('pre-train (no labels)', [
             py, 'tools/train.py', PRETRAIN_CFG, '--work-dir', pre,
             '--cfg-options', *data_opt, *seed], pre_ckpt),

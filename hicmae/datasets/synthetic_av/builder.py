@@ -154,7 +154,7 @@ def _write_lists(out_dir: str, records: Dict[str, List[dict]],
               [f"{r['frames']} {r['wav']} {r['label']}" for r in recs])
         write(f'{split}_video.txt',
               [f"{r['video']} {r['video']} {r['label']}" for r in recs])
-        # the face crops that tools/data/crop_faces.py writes from videos/
+        # the face crops (faces/), what the Tiny recipes read
         write(f'{split}_faces.txt',
               [f"{r['faces']} {r['wav']} {r['label']}" for r in recs])
     write('pretrain.txt', [r['video'] for r in records['train']])
