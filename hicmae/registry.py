@@ -85,4 +85,4 @@ FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS,
 
 # face detectors for cropping raw videos (no MMEngine counterpart)
 FACE_DETECTORS = Registry('face detector', scope='hicmae',
-                          locations=['hicmae.datasets.face'])
+                          locations=['hicmae.face'])

@@ -155,7 +155,7 @@ def checkpoint(tmp_path_factory) -> str:
 @pytest.fixture(scope='module')
 def synthetic(tmp_path_factory) -> Path:
     """A tiny synthetic audio-visual set (3 clips per class, 64 px)."""
-    from hicmae.datasets.synthetic_av import make_synthetic_av
+    from hicmae.data_prep.synthetic_av import make_synthetic_av
     root = tmp_path_factory.mktemp('synthetic')
     make_synthetic_av(str(root), num_per_class=3, size=64, duration=2.6,
                       seed=1, overwrite=True)

@@ -3,7 +3,7 @@ and small label files) for the list-builder tests."""
 import importlib.util
 from pathlib import Path
 
-from hicmae.datasets.list_builders import BUILDERS
+from hicmae.data_prep.list_builders import BUILDERS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,13 +8,9 @@ checkpoint file that tools/test.py, init_model, fine-tuning
 Runs on the CPU, one process per rank file (no GPU needed).
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hicmae.engine.fsdp_consolidate import \
-    consolidate_fsdp_checkpoint  # noqa: E402
+from hicmae.engine.fsdp.consolidate import consolidate_fsdp_checkpoint
 
 
 def main(argv=None) -> None:

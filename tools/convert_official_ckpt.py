@@ -15,15 +15,13 @@ import os.path as osp
 import sys
 from typing import Dict, List, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
 
-import torch  # noqa: E402
-
-from hicmae.registry import MODELS  # noqa: E402
-from hicmae.utils import (convert_official_state_dict,  # noqa: E402
-                          register_all_modules, safe_torch_load)
-from hicmae.utils.official_config import (finetune_model_cfg,  # noqa: E402
-                                          fixture_kind, pretrain_model_cfg)
+from hicmae.registry import MODELS
+from hicmae.utils import (convert_official_state_dict, register_all_modules,
+                          safe_torch_load)
+from hicmae.utils.official_config import (finetune_model_cfg, fixture_kind,
+                                          pretrain_model_cfg)
 
 
 def convert(src: str, dst: str) -> int:

@@ -110,8 +110,8 @@ def print_table(per_fold: dict, summary: dict) -> None:
     keys = list(summary)
     print('fold  ' + '  '.join(f'{k:>12}' for k in keys))
     for fold, metrics in per_fold.items():
-        print(f'{fold:<4}  ' + '  '.join(f'{metrics.get(k, float("nan")):>12.2f}'
-                                        for k in keys))
+        values = (metrics.get(k, float('nan')) for k in keys)
+        print(f'{fold:<4}  ' + '  '.join(f'{v:>12.2f}' for v in values))
     print('mean  ' + '  '.join(
         f'{summary[k][0]:>6.2f} ± {summary[k][1]:<4.2f}' for k in keys))
 

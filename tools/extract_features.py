@@ -38,19 +38,18 @@ import sys
 from pathlib import Path
 from typing import Callable, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import numpy as np
+import torch
+import torch.distributed as dist
+from mmengine.config import DictAction
+from mmengine.dist import init_dist
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.distributed as dist  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.dist import init_dist  # noqa: E402
-
-from hicmae.apis import init_model  # noqa: E402
-from hicmae.apis.inference import default_device  # noqa: E402
-from hicmae.apis.feature_extraction import (  # noqa: E402
-    ExtractedFeatures, dataset_from_config, dataset_from_files,
-    extract_dataset_features)
+from hicmae.apis import init_model
+from hicmae.apis.feature_extraction import (ExtractedFeatures,
+                                            dataset_from_config,
+                                            dataset_from_files,
+                                            extract_dataset_features)
+from hicmae.apis.inference import default_device
 
 LIST_SUFFIXES = ('.txt', '.csv', '.lst', '.list')
 FEATURE_KINDS = ('feature', 'video_layers', 'audio_layers', 'fused_video',

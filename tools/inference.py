@@ -27,13 +27,11 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
 
-from mmengine.config import DictAction  # noqa: E402
-
-from hicmae.apis import inference_recognizer, init_model, top_k  # noqa: E402
-from hicmae.apis.inference import default_device  # noqa: E402
-from hicmae.datasets import BadSampleError  # noqa: E402
+from hicmae.apis import inference_recognizer, init_model, top_k
+from hicmae.apis.inference import default_device
+from hicmae.datasets import BadSampleError
 
 PROG = 'inference.py'
 

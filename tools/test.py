@@ -10,12 +10,10 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import Config, DictAction
 
-from mmengine.config import Config, DictAction  # noqa: E402
-
-from hicmae.engine import prepare_cpu_distributed  # noqa: E402
-from hicmae.utils import register_all_modules  # noqa: E402
+from hicmae.engine import prepare_cpu_distributed
+from hicmae.utils import register_all_modules
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -9,15 +9,12 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import Config, DictAction
 
-from mmengine.config import Config, DictAction  # noqa: E402
-
-from hicmae.engine import (ConfigError, check_train_config,  # noqa: E402
+from hicmae.engine import (ConfigError, check_train_config,
                            prepare_cpu_distributed)
-from hicmae.utils import checkpoint_safe_globals  # noqa: E402
-from hicmae.utils import keep_freed_memory  # noqa: E402
-from hicmae.utils import register_all_modules  # noqa: E402
+from hicmae.utils import (checkpoint_safe_globals, keep_freed_memory,
+                          register_all_modules)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -95,10 +92,7 @@ def enable_amp(wrapper: dict) -> None:
 
 
 def build_runner(cfg: Config):
-    """The FlexibleRunner when the config asks for it, else the Runner."""
-    if cfg.get('runner_type') == 'FlexibleRunner':
-        from mmengine.runner import FlexibleRunner
-        return FlexibleRunner.from_cfg(cfg)
+    """The runner the config names (``runner_type``), else MMEngine's."""
     from mmengine.runner import Runner
 
     from hicmae.registry import RUNNERS

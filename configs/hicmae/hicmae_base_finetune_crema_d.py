@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/models/hicmae_base_finetune.py',
     '../_base_/datasets/emotion/crema_d.py',
-    '../_base_/schedules/finetune_adamw.py',
+    '../_base_/schedules/finetune_adamw_50e.py',
     '../_base_/finetune_runtime.py',
 ]
 

@@ -19,7 +19,7 @@
 _base_ = [
     '../_base_/models/hicmae_base_finetune.py',
     '../_base_/datasets/av_emotion_loaders.py',
-    '../_base_/schedules/finetune_adamw.py',
+    '../_base_/schedules/finetune_adamw_50e.py',
     '../_base_/finetune_runtime.py',
 ]
 

@@ -15,8 +15,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
-                    Tuple)
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -298,4 +297,3 @@ def _assemble(dataset: Dataset, groups: List[List[int]],
                 file=failed[c][0], reason=failed[c][1])
            for c in sorted(failed)]
     return ExtractedFeatures(arrays=arrays, clips=clips, failed=bad)
-

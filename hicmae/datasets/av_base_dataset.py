@@ -11,7 +11,6 @@ from mmengine.logging import print_log
 
 from .errors import BadSampleError
 
-
 # loaded videos a forked process inherited (see AVBaseDataset._run_pipeline)
 _INHERITED: list = []
 
@@ -58,7 +57,8 @@ class AVBaseDataset(BaseDataset):
                  num_views: Tuple[int, int] = (1, 1),
                  num_repeats: int = 1,
                  load_transforms: Sequence[str] = ('OpenVideo', 'LoadAudio'),
-                 fold: Optional[int] = None, test_mode: bool = False, metainfo: Optional[dict] = None,
+                 fold: Optional[int] = None, test_mode: bool = False,
+                 metainfo: Optional[dict] = None,
                  lazy_init: bool = False) -> None:
         if on_bad_sample not in ('raise', 'skip'):
             raise ValueError("on_bad_sample must be 'raise' or 'skip', got "

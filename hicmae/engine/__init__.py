@@ -1,16 +1,13 @@
-"""Engine extensions: runner, hooks, optimizer constructors, mixed-precision
-wrapper, FSDP wrap policy, config checks and CPU distributed set-up."""
-from .backward_step_optim_wrapper import BackwardStepOptimWrapper
-from .config_checks import ConfigError, check_train_config
-from .cpu_distributed import prepare_cpu_distributed
-from .flexible_runner import HiCMAEFlexibleRunner
-from .fsdp_strategy import HiCMAEFSDPStrategy
-from .fsdp_wrap_policy import transformer_block_wrap_policy
-from .mixed_precision_optim_wrapper import (MixedPrecisionOptimWrapper,
-                                            resolve_dtype)
+"""Engine extensions, grouped: runners/, fsdp/, optim_wrappers/,
+optim_constructors/, hooks/ and launch/ (what the tools do before a runner
+exists)."""
+from .fsdp import HiCMAEFSDPStrategy, transformer_block_wrap_policy
 from .hooks import BadSampleLogHook, ReconstructionVisHook, RNGStateHook
+from .launch import ConfigError, check_train_config, prepare_cpu_distributed
 from .optim_constructors import AVLayerDecayOptimWrapperConstructor
-from .runner import HiCMAERunner
+from .optim_wrappers import (BackwardStepOptimWrapper,
+                             MixedPrecisionOptimWrapper, resolve_dtype)
+from .runners import HiCMAEFlexibleRunner, HiCMAERunner
 
 __all__ = [
     'AVLayerDecayOptimWrapperConstructor',

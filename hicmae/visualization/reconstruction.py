@@ -183,4 +183,3 @@ def _draw_fbank(ax, audio: Dict[str, object], name: str,
               interpolation='nearest')
     ax.set_xticks([])
     ax.set_yticks([])
-

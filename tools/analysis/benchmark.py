@@ -38,9 +38,6 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
-
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -187,8 +184,8 @@ def finetune_cases(args) -> list:
     ``--size-px`` frames; output 160x160 as the recipes."""
     from mmengine.config import Config
 
+    from hicmae.data_prep.synthetic_av import make_synthetic_av
     from hicmae.datasets import AVEmotionDataset
-    from hicmae.datasets.synthetic_av import make_synthetic_av
     from hicmae.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',

@@ -46,7 +46,6 @@ import torch
 import torch.nn.functional as F
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
 
 def _standalone(name: str):
@@ -118,7 +117,8 @@ def prepare(args: argparse.Namespace) -> int:
     torch.save(dict(
         state_dict=state, video=(raw.float() / 255 - MEAN) / STD,
         audio=torch.randn(args.batch, 1, 256, 128, generator=gen),
-        video_mask=torch.from_numpy(vmask), audio_mask=torch.from_numpy(amask)),
+        video_mask=torch.from_numpy(vmask),
+        audio_mask=torch.from_numpy(amask)),
         osp.join(args.work, 'shared.pt'))
     return 0
 

@@ -27,10 +27,9 @@ import sys
 import time
 import traceback
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
+import torch
 
-import torch  # noqa: E402
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # dense bf16/fp16 tensor-core peaks (TFLOP/s) of common GPUs, for MFU
 PEAK_TFLOPS = {'H200': 989., 'H100': 989., 'A100': 312., 'L40S': 362.,

@@ -19,13 +19,9 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from hicmae.visualization import (draw_confusion_matrix,  # noqa: E402
-                                  save_image)
+from hicmae.visualization import draw_confusion_matrix, save_image
 
 
 def config_classes(config: str) -> list:

@@ -12,11 +12,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
-
-from hicmae.visualization import (draw_curves, find_scalars,  # noqa: E402
-                                  load_scalars, save_image)
+from hicmae.visualization import (draw_curves, find_scalars, load_scalars,
+                                  save_image)
 
 
 def main(argv=None) -> int:

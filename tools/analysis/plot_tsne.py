@@ -16,12 +16,9 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from hicmae.visualization import draw_tsne, save_image  # noqa: E402
+from hicmae.visualization import draw_tsne, save_image
 
 
 def _require(path: str) -> str:

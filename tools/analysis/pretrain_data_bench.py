@@ -119,7 +119,7 @@ def measure(args) -> List[Dict]:
 
     import torch
 
-    from hicmae.datasets.synthetic_av import make_synthetic_av
+    from hicmae.data_prep.synthetic_av import make_synthetic_av
     from hicmae.utils import register_all_modules
     register_all_modules()
     # one thread, as in a DataLoader worker (PyTorch sets it there)
@@ -187,8 +187,8 @@ def _source_dataset(source: str, root: str, pipeline: List[dict],
                     source_px: int, num_repeats: int = 1):
     """The dataset of ``source`` over generated clips in ``root`` (packs
     the shards on first use)."""
+    from hicmae.data_prep.shard_packing import pack_shards
     from hicmae.datasets import AVPretrainDataset, AVShardDataset
-    from hicmae.datasets.shards.packing import pack_shards
     if source != 'shards':
         return AVPretrainDataset(ann_file=LISTS[source], data_root=root,
                                  pipeline=pipeline, num_repeats=num_repeats)
@@ -213,8 +213,8 @@ def loader_case(args, model, wrapper, device) -> Dict:
     from mmengine.dataset import default_collate
     from torch.utils.data import DataLoader
 
+    from hicmae.data_prep.synthetic_av import make_synthetic_av
     from hicmae.datasets import RepeatedClipSampler
-    from hicmae.datasets.synthetic_av import make_synthetic_av
     venc = model.video_encoder
     size_px = venc.patch_embed.grid_size[1] * venc.patch_embed.patch_size[1]
     with tempfile.TemporaryDirectory() as tmp:

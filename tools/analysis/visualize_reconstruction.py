@@ -16,18 +16,15 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+import numpy as np
+import torch
+from mmengine.config import DictAction
+from mmengine.dataset import default_collate
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
-
-from hicmae.apis import init_model  # noqa: E402
-from hicmae.datasets import BadSampleError  # noqa: E402
-from hicmae.registry import DATASETS  # noqa: E402
-from hicmae.visualization import AVVisualizer, save_image  # noqa: E402
+from hicmae.apis import init_model
+from hicmae.datasets import BadSampleError
+from hicmae.registry import DATASETS
+from hicmae.visualization import AVVisualizer, save_image
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -36,13 +36,12 @@ import os.path as osp
 import sys
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
-from hicmae.datasets.list_builders import (BUILDERS,  # noqa: E402
+from hicmae.data_prep.list_builders import (BUILDERS,
                                            LayoutError, MediaPaths, Report,
                                            count_table, keep_available,
                                            write_fold_lists)
-from hicmae.datasets.list_builders.common import write_atomic  # noqa: E402
+from hicmae.data_prep.list_builders.common import write_atomic
 
 SHOW = 20  # skipped files printed; all go to the skipped file
 
@@ -68,9 +67,9 @@ def print_report(report: Report, out_dir: str) -> None:
 
 
 def cut_iemocap(args, builder) -> int:
-    from hicmae.datasets.list_builders.iemocap import (read_utterances,
+    from hicmae.data_prep.list_builders.iemocap import (read_utterances,
                                                        usable)
-    from hicmae.datasets.list_builders.iemocap_clips import cut_clips
+    from hicmae.data_prep.list_builders.iemocap_clips import cut_clips
     report = Report()
     utts = usable(read_utterances(args.src_root, report), builder.classes,
                   report)

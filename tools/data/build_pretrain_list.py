@@ -12,10 +12,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from hicmae.datasets.list_builders.voxceleb2 import find_videos  # noqa: E402
+from hicmae.data_prep.list_builders.voxceleb2 import find_videos
 
 
 def main(argv=None) -> int:

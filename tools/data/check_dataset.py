@@ -7,18 +7,15 @@ Runs the dataset's whole pipeline on every item (with a progress bar) and
 prints each file that fails with the reason; exits 1 if any does.
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.utils import ProgressBar
 
-from hicmae.datasets import BadSampleError  # noqa: E402
-from hicmae.registry import DATASETS  # noqa: E402
-from hicmae.utils import register_all_modules  # noqa: E402
+from hicmae.datasets import BadSampleError
+from hicmae.registry import DATASETS
+from hicmae.utils import register_all_modules
 
 
 def check(dataset) -> list:

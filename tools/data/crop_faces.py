@@ -12,7 +12,7 @@ relative to SRC_ROOT without extension>/`` of ``00001.jpg, 00002.jpg, ...``
 (one per frame, 1-based, zero-padded so that sorted names are in frame
 order), the frame folders the dataset configs read.
 
-Faces are found with the same code as inference (hicmae.datasets.face;
+Faces are found with the same code as inference (hicmae.face;
 --detector: MTCNN by default, OpenCV's SSD, or the dependency-free Haar
 cascade): detection on every --every-th frame, one person per video
 (--policy track: the clip's main face, followed by overlap, so the other
@@ -45,18 +45,16 @@ import shutil
 import sys
 from typing import List, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 
-import cv2  # noqa: E402
-import decord  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import decord
+import numpy as np
 
-from hicmae.datasets import BadSampleError  # noqa: E402
-from batch_jobs import (Outcome, add_common_args, plan,  # noqa: E402
+from hicmae.datasets import BadSampleError
+from batch_jobs import (Outcome, add_common_args, plan,
                         report, run_jobs, short_error, temp_name,
                         videos_to_process)
-from hicmae.datasets.face import ClipFaceCropper  # noqa: E402
+from hicmae.face import ClipFaceCropper
 
 DONE = '.done'
 CHUNK = 64  # frames decoded at once: bounds memory on long videos

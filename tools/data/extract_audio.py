@@ -21,15 +21,13 @@ import os.path as osp
 import sys
 from typing import Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 
-import decord  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy.io import wavfile  # noqa: E402
+import decord
+import numpy as np
+from scipy.io import wavfile
 
-from hicmae.datasets import BadSampleError  # noqa: E402
-from batch_jobs import (Outcome, add_common_args, plan,  # noqa: E402
+from hicmae.datasets import BadSampleError
+from batch_jobs import (Outcome, add_common_args, plan,
                         report, run_jobs, short_error, temp_name,
                         videos_to_process)
 

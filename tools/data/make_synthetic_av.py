@@ -1,5 +1,5 @@
 """Write the synthetic audio-visual emotion dataset (see
-``hicmae/datasets/synthetic_av/__init__.py`` for the design).
+``hicmae/data_prep/synthetic_av/__init__.py`` for the design).
 
 Usage::
 
@@ -14,13 +14,10 @@ Exit status 2 on invalid arguments or when OUT_DIR is not empty and
 ``--overwrite`` is not given.
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from hicmae.datasets.synthetic_av import (  # noqa: E402
+from hicmae.data_prep.synthetic_av import (
     CUE_SETS, DEFAULT_CUE_SET, make_synthetic_av, validate_args)
 
 

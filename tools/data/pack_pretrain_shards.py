@@ -19,8 +19,6 @@ import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
 
 
 def parse_crop(text):
@@ -44,7 +42,7 @@ def main(argv=None) -> int:
     from mmengine.utils import ProgressBar
 
     from hicmae.datasets import AVPretrainDataset
-    from hicmae.datasets.shards.packing import pack_shards
+    from hicmae.data_prep.shard_packing import pack_shards
     from hicmae.utils import register_all_modules
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('list')

@@ -1,6 +1,6 @@
 # The fine-tuning schedule over 30 epochs (5 warm-up epochs from 0, then
 # cosine).
-_base_ = ['./finetune_adamw.py']
+_base_ = ['./finetune_adamw_50e.py']
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-9, by_epoch=True, begin=0, end=5,

@@ -1,6 +1,5 @@
 """Data transforms (registered in hicmae's TRANSFORMS)."""
-from .audio_features import (KaldiFbank, NormalizeFbank, RollMagAugment,
-                             SpecAugment)
+from .audio_features import KaldiFbank, NormalizeFbank
 from .audio_gain import AudioGain
 from .audio_loading import CropAudioSpan, LoadAudio, read_track, read_wav
 from .face_crop import FaceCrop
@@ -10,16 +9,15 @@ from .masking import (GenerateRandomMask, GenerateTubeMask, random_mask,
                       tube_mask)
 from .rand_augment import VideoRandAugment
 from .random_erasing import ClipRandomErasing
-from .video_loading import (DecodeFrames, DecordVideoReader,
-                            FrameFolderReader, OpenVideo, SampleClip,
-                            read_bytes)
+from .video_loading import (DecodeFrames, DecordVideoReader, FrameFolderReader,
+                            OpenVideo, SampleClip, read_bytes)
 from .video_ops import (CenterCrop, FixedCrop, Flip, MultiScaleCrop,
                         RandomResizedCrop, Resize, SpatialViewCrop)
 
 __all__ = [
     'AudioGain', 'ClipRandomErasing', 'FixedCrop', 'VideoRandAugment',
     'note_fallback',
-    'KaldiFbank', 'NormalizeFbank', 'RollMagAugment', 'SpecAugment',
+    'KaldiFbank', 'NormalizeFbank',
     'CropAudioSpan', 'LoadAudio', 'read_track', 'read_wav', 'FaceCrop',
     'PackAVInputs',
     'GenerateRandomMask', 'GenerateTubeMask', 'random_mask', 'tube_mask',

@@ -1,28 +1,10 @@
-"""Waveform augmentation, Kaldi filterbanks, SpecAugment, normalisation."""
+"""Kaldi filterbanks and their normalisation."""
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 
 from hicmae.registry import TRANSFORMS
 from ..errors import BadSampleError
-
-
-@TRANSFORMS.register_module()
-class RollMagAugment(BaseTransform):
-    """Roll the waveform by a random offset and scale it by Beta(10,10)+0.5.
-
-    AudioMAE's augmentation. In the HiCMAE authors' code the roll of a
-    ``(1, T)`` array is a no-op, so only the gain acts: their recipes use
-    :class:`AudioGain`.
-
-    Required keys: ``waveform``. Modified: ``waveform``.
-    """
-
-    def transform(self, results: dict) -> dict:
-        wave = results['waveform']
-        wave = np.roll(wave, np.random.randint(len(wave)))
-        results['waveform'] = wave * (np.random.beta(10, 10) + 0.5)
-        return results
 
 
 @TRANSFORMS.register_module()
@@ -70,32 +52,6 @@ class KaldiFbank(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(num_mel_bins={self.num_mel_bins}, '
                 f'target_length={self.target_length})')
-
-
-@TRANSFORMS.register_module()
-class SpecAugment(BaseTransform):
-    """Zero one random band of up to ``freq_mask`` bins and one of up to
-    ``time_mask`` frames (torchaudio's masking, on the raw filterbank).
-
-    Required keys: ``fbank``. Modified: ``fbank``.
-    """
-
-    def __init__(self, freq_mask: int = 48, time_mask: int = 192) -> None:
-        self.freq_mask = freq_mask
-        self.time_mask = time_mask
-
-    def transform(self, results: dict) -> dict:
-        fb = np.array(results['fbank'], copy=True)
-        for axis, width in ((1, self.freq_mask), (0, self.time_mask)):
-            if width <= 0:
-                continue
-            size = np.random.randint(0, width + 1)
-            start = np.random.randint(0, max(fb.shape[axis] - size, 0) + 1)
-            index = [slice(None)] * 2
-            index[axis] = slice(start, start + size)
-            fb[tuple(index)] = 0
-        results['fbank'] = fb
-        return results
 
 
 @TRANSFORMS.register_module()

@@ -3,8 +3,8 @@ from typing import Optional, Union
 
 from mmcv.transforms import BaseTransform
 
+from hicmae.face import ClipFaceCropper, FaceDetector
 from hicmae.registry import TRANSFORMS
-from ..face import ClipFaceCropper, FaceDetector
 
 
 @TRANSFORMS.register_module()
@@ -12,7 +12,7 @@ class FaceCrop(BaseTransform):
     """Replace every frame by a square crop of the clip's largest face.
 
     Place it right after ``DecodeFrames``: detection runs on the sampled
-    frames only. See :class:`hicmae.datasets.face.ClipFaceCropper` for the
+    frames only. See :class:`hicmae.face.ClipFaceCropper` for the
     steps (detect every ``every``-th frame, median-smooth, fill, enlarge by
     ``margin``, square). A clip with no face in any searched frame raises
     :class:`hicmae.datasets.BadSampleError` naming ``results['filename']``.

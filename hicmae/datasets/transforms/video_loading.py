@@ -1,4 +1,5 @@
-"""Open videos (decord) or frame folders, sample clip indices, decode frames."""
+"""Open videos (decord) or frame folders, sample clip indices, decode
+frames."""
 import io
 import os.path as osp
 from typing import List, Sequence

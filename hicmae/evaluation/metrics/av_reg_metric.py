@@ -6,7 +6,6 @@ from mmengine.evaluator import BaseMetric
 
 from hicmae.evaluation import functional as F
 from hicmae.registry import METRICS
-
 from .av_cls_metric import merge_views, require_field, to_numpy, view_key
 
 _SCORES = (('CCC', F.ccc), ('PCC', F.pcc), ('MSE', F.mse))

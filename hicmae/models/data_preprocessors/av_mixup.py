@@ -11,7 +11,8 @@ from hicmae.registry import MODELS
 
 def smooth_one_hot(labels: torch.Tensor, num_classes: int,
                    smoothing: float) -> torch.Tensor:
-    """``(B, K)`` targets: ``smoothing / K`` off, ``1 - smoothing + off`` on."""
+    """``(B, K)`` targets: ``smoothing / K`` off, ``1 - smoothing + off``
+    on."""
     off = smoothing / num_classes
     on = 1. - smoothing + off
     return F.one_hot(labels, num_classes).float() * (on - off) + off

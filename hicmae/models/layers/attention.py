@@ -11,8 +11,8 @@ class Attention(nn.Module):
 
     Self-attention (``context_dims=None``) projects q, k and v with one fused
     ``qkv`` matrix; cross-attention projects the queries with ``q`` and the
-    context with a fused ``kv``. Both add a learned bias to q and v only: a bias
-    on k shifts every logit of a query by the same amount, which softmax
+    context with a fused ``kv``. Both add a learned bias to q and v only: a
+    bias on k shifts every logit of a query by the same amount, which softmax
     cancels, so it is fixed at zero and costs no parameter.
 
     The product runs through ``F.scaled_dot_product_attention``, which picks a

@@ -1,4 +1,5 @@
-"""Pre-norm transformer blocks: self-attention ``Block`` and ``CrossSelfBlock``."""
+"""Pre-norm transformer blocks: self-attention ``Block`` and
+``CrossSelfBlock``."""
 import torch
 from mmcv.cnn.bricks import DropPath
 from torch import nn
@@ -21,7 +22,8 @@ class Mlp(nn.Module):
 
 
 class LayerScale(nn.Module):
-    """Learned per-channel residual scale (CaiT); ``gamma`` starts at ``init``."""
+    """Learned per-channel residual scale (CaiT); ``gamma`` starts at
+    ``init``."""
 
     def __init__(self, dims: int, init_values: float) -> None:
         super().__init__()
@@ -107,7 +109,8 @@ class CrossSelfBlock(Block):
 
 
 def stochastic_depth_rates(rate: float, depth: int) -> list:
-    """Linearly increasing drop-path rates ``0 … rate`` over ``depth`` blocks."""
+    """Linearly increasing drop-path rates ``0 … rate`` over ``depth``
+    blocks."""
     # plain floats (not tensor.item()) so models can be built on 'meta'
     if depth == 1:
         return [0.]

@@ -7,7 +7,8 @@ def sincos_table(num_positions: int, dims: int) -> torch.Tensor:
     """Return a ``(1, num_positions, dims)`` float32 sine-cosine table.
 
     Computed in float64 and cast once, so it equals the authors' table bit for
-    bit; channel ``2i`` holds ``sin(p / 10000^(2i/d))`` and ``2i+1`` the cosine.
+    bit; channel ``2i`` holds ``sin(p / 10000^(2i/d))`` and ``2i+1`` the
+    cosine.
     """
     pos = np.arange(num_positions, dtype=np.float64)[:, None]
     exponent = 2 * (np.arange(dims) // 2) / dims

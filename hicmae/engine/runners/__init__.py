@@ -1,0 +1,6 @@
+"""Runners: MMEngine's Runner and FlexibleRunner with safe loading and
+crash-safe checkpoint writes."""
+from .flexible_runner import FLEXIBLE_RUNNERS, HiCMAEFlexibleRunner
+from .runner import HiCMAERunner
+
+__all__ = ['FLEXIBLE_RUNNERS', 'HiCMAEFlexibleRunner', 'HiCMAERunner']
