@@ -173,7 +173,7 @@ def test_allow_list_is_scoped_to_our_loads(tmp_path):
 
 def test_candidate_checkpoints_are_checked_without_reading_tensors(
         tmp_path, monkeypatch):
-    from hicmae.engine import runner as runner_module
+    from hicmae.engine.runners import runner as runner_module
     path = tmp_path / 'epoch_1.pth'
     torch.save(dict(state_dict={'w': torch.ones(3)}), path)
     calls = []
