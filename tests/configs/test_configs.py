@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 from hicmae.engine import ConfigError, check_train_config
+from hicmae.models.heads import head_is_regression
 from hicmae.registry import DATASETS, MODELS
 from hicmae.structures import AVDataSample
 
@@ -102,7 +103,7 @@ def test_config_model_builds_tiny_and_runs(path):
         samples = [AVDataSample() for _ in range(2)]
         head = model_cfg['head']
         for i, s in enumerate(samples):
-            if head['type'] == 'HFFRegHead':
+            if head_is_regression(head):
                 s.set_gt_value(torch.rand(head['num_targets']))
             else:
                 s.set_gt_label(i % head['num_classes'])
