@@ -47,11 +47,7 @@ def is_frame_folder(video: str) -> bool:
 
 def class_count(model) -> int:
     """Classes of a classifier, 0 for a regression model."""
-    from hicmae.models.heads.hff_head import HFFRegHead
-    head = model.head
-    if isinstance(head, HFFRegHead):
-        return 0
-    return int(head.fc.out_features)
+    return 0 if model.is_regression else int(model.head.num_classes)
 
 
 def run_clip(model, video: str, audio, args) -> dict:

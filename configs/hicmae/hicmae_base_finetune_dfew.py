@@ -13,7 +13,4 @@ _base_ = [
     '../_base_/finetune_runtime.py',
 ]
 
-num_classes = 7
-model = dict(
-    data_preprocessor=dict(batch_augments=dict(num_classes=num_classes)),
-    head=dict(num_classes=num_classes))
+model = dict(head=dict(num_classes=7))

@@ -19,8 +19,55 @@ def check_train_config(cfg: Config, path: str = '') -> None:
             'configs/hicmae/hicmae_tiny_synthetic_tensor.py')
     if not cfg.get('model'):
         raise ConfigError(f'{name} has no model section')
+    check_class_count(cfg, name)
     check_dataset_paths(cfg.train_dataloader.get('dataset', {}), name)
     check_pretrained(cfg.model, name)
+
+
+def check_class_count(cfg: Config, name: str) -> None:
+    """The head's class count (``model.head.num_classes``, the one source)
+    must match every loader's class names; a regression head needs
+    regression lists with as many values per line as it outputs."""
+    head = cfg.model.get('head')
+    if not head or not head.get('type'):
+        return  # pre-training: no classes
+    from hicmae.models.heads import head_is_regression
+    try:
+        regression = head_is_regression(head)
+    except KeyError as err:
+        raise ConfigError(f'{name}: model.head: {err.args[0]}') from None
+    key = 'num_targets' if regression else 'num_classes'
+    count = head.get(key)
+    if count is None:
+        raise ConfigError(f'{name}: model.head.{key} is not set; a recipe '
+                          f'states it once, e.g. model = dict(head=dict('
+                          f'{key}=N))')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(loader) or {}).get('dataset') or {}
+        classes = (dataset.get('metainfo') or {}).get('classes')
+        task = dataset.get('task')
+        where = f'{name}: {loader}.dataset'
+        if regression and (classes or task == 'classification'):
+            raise ConfigError(
+                f'{where} is a classification list but model.head is a '
+                f'regression head ({head.type}); use a classification head '
+                "or a list with task='regression'")
+        if not regression and task == 'regression':
+            raise ConfigError(
+                f"{where} has task='regression' but model.head "
+                f'({head.type}) scores classes; use a regression head such '
+                'as HFFRegHead')
+        targets = dataset.get('num_targets')
+        if regression and targets is not None and targets != count:
+            raise ConfigError(
+                f'{where} has num_targets={targets} but '
+                f'model.head.num_targets={count}; make them agree')
+        if classes is not None and len(classes) != count:
+            raise ConfigError(
+                f'{where} has {len(classes)} class names but '
+                f'model.head.num_classes={count}; set '
+                f'model.head.num_classes={len(classes)} or fix the class '
+                'list')
 
 
 def check_pretrained(model: dict, name: str) -> None:

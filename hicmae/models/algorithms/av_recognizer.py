@@ -5,6 +5,7 @@ import torch
 
 from hicmae.registry import MODELS
 from hicmae.structures import AVDataSample
+from ..heads import head_is_regression
 from .base_av_model import BaseAVModel
 
 
@@ -19,7 +20,9 @@ class AVRecognizer(BaseAVModel):
     Args:
         video_encoder / audio_encoder: encoder configs or ``None``.
         fusion: fusion encoder config or ``None``.
-        head: :class:`HFFClsHead` or :class:`HFFRegHead` config.
+        head: :class:`HFFClsHead` or :class:`HFFRegHead` config; its
+            ``num_classes`` is the model's one class count (a label-mixing
+            ``batch_augments`` of the data preprocessor takes it).
         data_preprocessor: batch preprocessor config.
         guard: ``on_nonfinite_loss`` / ``max_nonfinite_skips`` of
             :class:`BaseAVModel`.
@@ -59,6 +62,33 @@ class AVRecognizer(BaseAVModel):
             audio_layers=self.audio_encoder.depth if a_dims else 0,
             with_fusion=self.fusion is not None)
         self.head = MODELS.build(dict(defaults, **head))
+        self._bind_label_mixing()
+
+    @property
+    def is_regression(self) -> bool:
+        """Whether the head regresses values (``pred_value``) rather than
+        scoring classes."""
+        return head_is_regression(self.head)
+
+    def _bind_label_mixing(self) -> None:
+        """Give the batch augment that mixes class labels (``AVMixup``)
+        the head's class count, the one source of it."""
+        augment = getattr(self.data_preprocessor, 'batch_augments', None)
+        if augment is None or not hasattr(augment, 'num_classes'):
+            return
+        name = type(augment).__name__
+        if self.is_regression:
+            raise ValueError(
+                f'{name} mixes class labels but model.head is a regression '
+                f'head ({type(self.head).__name__}); set '
+                'model.data_preprocessor.batch_augments=None')
+        stated, classes = augment.num_classes, self.head.num_classes
+        if stated is not None and stated != classes:
+            raise ValueError(
+                f'{name} num_classes={stated} but model.head.num_classes='
+                f'{classes}: leave num_classes out of batch_augments, it '
+                'takes the head\'s')
+        augment.num_classes = classes
 
     def init_weights(self) -> None:
         if self.init_cfg and self.init_cfg.get('type') == 'Pretrained':
@@ -116,7 +146,7 @@ class AVRecognizer(BaseAVModel):
         out = self.head.predict(self.head(self.extract_feat(inputs)))
         if data_samples is None:
             data_samples = [AVDataSample() for _ in range(out.shape[0])]
-        regression = hasattr(self.head, 'loss_type')
+        regression = self.is_regression
         for sample, row in zip(data_samples, out):
             if regression:
                 sample.set_field(row, 'pred_value')

@@ -74,16 +74,19 @@ class AVMixup:
         prob: probability of mixing a batch at all.
         switch_prob: probability of cutmix when both are enabled.
         label_smoothing: smoothing of the one-hot targets.
-        num_classes: number of classes.
+        num_classes: number of classes; leave it out in configs: an
+            :class:`AVRecognizer` sets it from ``model.head.num_classes``
+            (and fails at build time on a different value).
         mix_audio: mix the audio too (``False``: video only, the authors'
             protocol; an audio-only batch is then never mixed).
     """
 
-    def __init__(self, num_classes: int, mixup_alpha: float = 0.8,
+    def __init__(self, num_classes: Optional[int] = None,
+                 mixup_alpha: float = 0.8,
                  cutmix_alpha: float = 1.0, prob: float = 1.0,
                  switch_prob: float = 0.5, label_smoothing: float = 0.1,
                  mix_audio: bool = False) -> None:
-        if num_classes < 1:
+        if num_classes is not None and num_classes < 1:
             raise ValueError(f'num_classes must be positive, got '
                              f'{num_classes}')
         if mixup_alpha < 0 or cutmix_alpha < 0:
@@ -144,6 +147,10 @@ class AVMixup:
         if not all('gt_label' in s for s in data_samples):
             raise ValueError('AVMixup needs gt_label in every data sample '
                              '(classification only)')
+        if self.num_classes is None:
+            raise ValueError('AVMixup has no class count: build it inside '
+                             'an AVRecognizer, which gives it '
+                             'model.head.num_classes')
         labels = torch.cat([s.gt_label.reshape(-1)[:1]
                             for s in data_samples]).to(device)
         if labels.numel() and (labels.min() < 0

@@ -2,8 +2,9 @@
 from .contrastive_head import HierarchicalContrastiveHead
 from .hff_head import HFFClsHead, HFFRegHead, concordance
 from .reconstruction_head import ReconstructionHead, patchify
+from .task import head_is_regression
 
 __all__ = [
     'HierarchicalContrastiveHead', 'HFFClsHead', 'HFFRegHead', 'concordance',
-    'ReconstructionHead', 'patchify'
+    'ReconstructionHead', 'patchify', 'head_is_regression'
 ]

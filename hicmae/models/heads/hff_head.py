@@ -29,6 +29,9 @@ class HFFClsHead(BaseModule):
         norm_eps: LayerNorm epsilon.
     """
 
+    # read through hicmae.models.heads.head_is_regression
+    is_regression = False
+
     def __init__(self, num_classes: int, video_dims: int = 0,
                  audio_dims: int = 0, video_layers: int = 0,
                  audio_layers: int = 0, with_fusion: bool = True,
@@ -50,6 +53,7 @@ class HFFClsHead(BaseModule):
         # nn.Linear's own init (kaiming-uniform weight and bias, bound
         # 1/sqrt(dims)), as the authors: their _init_weights never reaches it
         self.fc = nn.Linear(dims, num_classes)
+        self.num_classes = num_classes
         self.label_smoothing = label_smoothing
 
     def feature(self, feats: Dict[str, torch.Tensor]) -> torch.Tensor:
@@ -106,10 +110,12 @@ class HFFRegHead(HFFClsHead):
 
     ACTIVATIONS = dict(sigmoid=torch.sigmoid, tanh=torch.tanh,
                        relu=torch.relu)
+    is_regression = True
 
     def __init__(self, num_targets: int, activation: Optional[str] = None,
                  loss_type: str = 'ccc', **kwargs) -> None:
         super().__init__(num_classes=num_targets, **kwargs)
+        self.num_targets = num_targets
         if activation is not None and activation not in self.ACTIVATIONS:
             raise ValueError(f'activation must be one of '
                              f'{sorted(self.ACTIVATIONS)} or None')
