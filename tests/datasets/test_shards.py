@@ -253,6 +253,7 @@ def test_list_dataset_repeated_sampling(synthetic, monkeypatch):
     assert covered == set(range(len(ds)))
 
 
+@pytest.mark.slow
 def test_two_process_pretraining_from_shards(packed, tmp_path):
     """tools/dist_train.sh, 2 ranks on gloo, 1 data worker each; the log
     reports the data-wait share of the step time."""
@@ -357,6 +358,7 @@ def test_pack_tool_cli(synthetic, tmp_path):
     assert bad.returncode != 0 and '--crop' in bad.stderr
 
 
+@pytest.mark.slow
 def test_pack_tool_killed_midway_resumes_to_the_same_shards(synthetic,
                                                              packed,
                                                              tmp_path):
