@@ -173,3 +173,44 @@ def synthetic(tmp_path_factory) -> Path:
     make_synthetic_av(str(root), num_per_class=3, size=64, duration=2.6,
                       seed=1, overwrite=True)
     return root
+
+
+# -- skips in CI -----------------------------------------------------------
+# With HICMAE_FAIL_ON_SKIP set (.ci/run), a skip outside this list fails the
+# run: a skipped test there means a broken set-up, not a passing suite.
+SKIPS_ALLOWED = (
+    # the side-by-side run of the authors' code needs their repository and
+    # its dependencies (HICMAE_AUTHORS_REPO), which CI does not have
+    'tests/tools/test_compare_authors.py::',
+)
+_skipped = []
+
+
+def _note_skip(report):
+    if report.skipped and not hasattr(report, 'wasxfail'):
+        _skipped.append(report)
+
+
+pytest_runtest_logreport = _note_skip
+pytest_collectreport = _note_skip
+
+
+def unexpected_skips(reports, allowed=SKIPS_ALLOWED) -> list:
+    """The node ids of ``reports`` not covered by ``allowed`` prefixes."""
+    return sorted({r.nodeid for r in reports
+                   if not r.nodeid.startswith(allowed)})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    if not os.environ.get('HICMAE_FAIL_ON_SKIP'):
+        return
+    bad = unexpected_skips(_skipped)
+    if bad:
+        reporter = session.config.pluginmanager.get_plugin(
+            'terminalreporter')
+        lines = ['HICMAE_FAIL_ON_SKIP: skipped outside the allow-list '
+                 '(tests/conftest.py SKIPS_ALLOWED):'] + bad
+        for line in lines:
+            reporter.write_line(line, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

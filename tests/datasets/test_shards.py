@@ -247,6 +247,7 @@ def test_list_dataset_repeated_sampling(synthetic, monkeypatch):
     assert covered == set(range(len(ds)))
 
 
+@pytest.mark.slow
 def test_two_process_pretraining_from_shards(packed, tmp_path):
     """tools/dist_train.sh, 2 ranks on gloo, 1 data worker each; the log
     reports the data-wait share of the step time."""
@@ -351,6 +352,7 @@ def test_pack_tool_cli(synthetic, tmp_path):
     assert bad.returncode != 0 and '--crop' in bad.stderr
 
 
+@pytest.mark.slow
 def test_pack_tool_killed_midway_resumes_to_the_same_shards(synthetic,
                                                              packed,
                                                              tmp_path):
@@ -374,9 +376,21 @@ def test_pack_tool_killed_midway_resumes_to_the_same_shards(synthetic,
             break
         time.sleep(0.02)
     proc.wait()
+    # the kill landed mid-way: the packer died of it, before its manifest
+    assert proc.returncode == -signal.SIGKILL, proc.returncode
+    assert not (tmp_path / 'manifest.json').exists()
+    # a shard with its record is finished: the resumed run keeps its file
+    # (a rewrite renames a new file into place: a new inode and mtime)
+    finished = {p: (p.stat().st_ino, p.stat().st_mtime_ns)
+                for p in (r.with_suffix('.tar')
+                          for r in records.glob('*.json'))}
+    assert finished
     again = subprocess.run(cmd, cwd=repo, capture_output=True, text=True,
                            timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
     resumed = json.loads((tmp_path / 'manifest.json').read_text())
     assert [s['sha256'] for s in resumed['shards']] == \
         [s['sha256'] for s in manifest['shards']]
+    for path, stamp in finished.items():
+        assert (path.stat().st_ino, path.stat().st_mtime_ns) == stamp, \
+            f'{path.name} was written again'

@@ -69,9 +69,20 @@ def test_a_run_without_scaler_state_resumes_in_fp16(source):
     fp16.load_state_dict(state)  # an empty scaler state: a fresh scaler
     assert fp16.loss_scaler.get_scale() == 65536.0
     assert fp16.optimizer.state_dict()['state']
-    # and back: an fp16 state into a bf16 run ignores the scaler
+    # and back: an fp16 state into a bf16 run ignores the scaler but keeps
+    # the optimizer's moments
+    state = fp16.state_dict()
+    assert state['loss_scaler']['scale'] == 65536.0
     _, bf16 = _wrapper(dtype='bfloat16')
-    bf16.load_state_dict(fp16.state_dict())
+    bf16.load_state_dict(state)
+    assert not bf16.loss_scaler.is_enabled()
+    assert bf16.state_dict()['loss_scaler'] == {}
+    want = state['state']
+    got = bf16.optimizer.state_dict()['state']
+    assert got.keys() == want.keys() and want
+    for key in want:
+        assert torch.equal(got[key]['exp_avg'], want[key]['exp_avg'])
+        assert torch.equal(got[key]['exp_avg_sq'], want[key]['exp_avg_sq'])
 
 
 def test_bf16_and_fp32_need_no_scaler():

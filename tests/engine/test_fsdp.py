@@ -63,6 +63,7 @@ def fsdp_run(tmp_path_factory):
     return cfg, tmp / 'work', first, resumed
 
 
+@pytest.mark.slow
 def test_fsdp_recipe_trains_two_cpu_ranks(fsdp_run):
     _, work, proc, _ = fsdp_run
     log = proc.stdout + proc.stderr
@@ -77,6 +78,7 @@ def test_fsdp_recipe_trains_two_cpu_ranks(fsdp_run):
     assert not list(work.glob('.*.tmp')), list(work.iterdir())
 
 
+@pytest.mark.slow
 def test_fsdp_run_resumes(fsdp_run):
     _, work, _, proc = fsdp_run
     log = proc.stdout + proc.stderr
@@ -122,6 +124,7 @@ def _inspect_rank(rank, port, cfg_path, ckpt_dir, out):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_every_block_is_its_own_sharded_unit(fsdp_run, tmp_path):
     import torch.multiprocessing as mp
     cfg, work, proc, _ = fsdp_run
@@ -142,6 +145,7 @@ def test_every_block_is_its_own_sharded_unit(fsdp_run, tmp_path):
             report['total'] / 2 + 1000, report
 
 
+@pytest.mark.slow
 def test_sharded_checkpoint_consolidates_into_one_file(fsdp_run, tmp_path):
     from hicmae.engine.fsdp.consolidate import consolidate_fsdp_checkpoint
     from hicmae.models.algorithms import AVRecognizer

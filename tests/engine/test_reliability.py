@@ -39,6 +39,7 @@ def _weights(path):
     return safe_torch_load(str(path))['state_dict']
 
 
+@pytest.mark.slow
 def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path):
     straight = tmp_path / 'straight'
     proc = subprocess.run(_cmd(straight), cwd=REPO_ROOT, env=_env(),

@@ -10,6 +10,9 @@ from hicmae.face import (ClipFaceCropper, HaarFaceDetector, MTCNNFaceDetector,
 from hicmae.face import detectors as detectors_module
 from hicmae.face.cropping import largest_index
 
+# real-face detection with the DNN detectors
+pytestmark = pytest.mark.slow
+
 PEOPLE = sorted(FACE_BOXES)
 FRAMES = 2
 

@@ -1,4 +1,6 @@
 """The fine-tuning recognizer: variants, predictions, pre-trained loading."""
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -6,6 +8,9 @@ from hicmae.registry import MODELS
 from hicmae.structures import AVDataSample
 from hicmae.utils.official_config import pretrain_model_cfg
 from hicmae.utils.pretrained import load_pretrained
+
+# the parity fixtures ship with the repository (tests/data/parity/README.md)
+PARITY = Path(__file__).resolve().parents[1] / 'data' / 'parity'
 
 
 def _cfg(video=True, audio=True, fusion=True, head=None):
@@ -66,8 +71,8 @@ def test_missing_modality_in_the_batch_is_a_clear_error():
         model(dict(video=INPUTS['video']), mode='tensor')
 
 
-def test_loads_an_official_pretraining_checkpoint(shared, tmp_path):
-    fixture = torch.load(shared / 'reference' / 'pretrain_small.pt',
+def test_loads_an_official_pretraining_checkpoint(tmp_path):
+    fixture = torch.load(PARITY / 'pretrain_small.pt',
                          weights_only=True)
     src = tmp_path / 'official.pth'
     torch.save({'model': fixture['state_dict']}, src)

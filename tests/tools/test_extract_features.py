@@ -133,6 +133,7 @@ def test_broken_files_are_reported_and_skipped(single, listing):
     assert not list(out.glob('.*.tmp'))  # temporary files renamed
 
 
+@pytest.mark.slow
 def test_two_processes_write_the_same_files(single, listing, synthetic,
                                             checkpoint, tmp_path):
     one, _ = single

@@ -46,6 +46,7 @@ def _loader_options(root) -> list:
     return opts
 
 
+@pytest.mark.slow
 def test_finetune_from_pretraining_then_test(synthetic, pretrained,
                                              tmp_path):
     work = tmp_path / 'ft'
@@ -81,6 +82,7 @@ def test_test_tool_refuses_a_missing_checkpoint(tmp_path):
     assert 'checkpoint not found' in proc.stderr
 
 
+@pytest.mark.slow
 def test_cross_validation_runs_every_fold(synthetic, tmp_path):
     # two folds made from the synthetic lists: fold k trains on list k
     lists = synthetic / 'lists'

@@ -15,6 +15,8 @@ from hicmae.data_prep.synthetic_av import make_synthetic_av
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/hicmae/hicmae_tiny_synthetic_pretrain.py'
+# end-to-end pre-training runs of tools/train.py
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope='module')

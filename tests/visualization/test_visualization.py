@@ -377,6 +377,7 @@ def pretrain_run(tmp_path_factory):
     return work, proc
 
 
+@pytest.mark.slow
 def test_hook_writes_pictures_in_a_training_run(pretrain_run):
     work, proc = pretrain_run
     _ok(proc)
