@@ -15,7 +15,13 @@ strategy = dict(
         # shard every transformer block separately (scoped name: MMEngine
         # looks wrap policies up in its root registry)
         auto_wrap_policy=dict(type='hicmae.transformer_block_wrap_policy'),
-        use_orig_params=True),
+        use_orig_params=True,
+        # gather the weights in half precision for the forward/backward,
+        # reduce-scatter the gradients in fp32 (fp16 sums of 8+ ranks lose
+        # precision or overflow); bf16 where a CPU runs it (tests)
+        mixed_precision=dict(
+            param_dtype=dict(cuda='float16', cpu='bfloat16'),
+            reduce_dtype='float32', buffer_dtype='float32')),
 )
 # FSDP shards the optimizer itself; the AMP wrapper's scaler is sharded too
 optim_wrapper = dict(type='MixedPrecisionOptimWrapper',

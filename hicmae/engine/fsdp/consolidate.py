@@ -26,6 +26,7 @@ from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 from torch.distributed.fsdp import StateDictType
 
 from hicmae.utils.safe_load import safe_torch_load
+from .mixed_precision import resolve_fsdp_mixed_precision
 
 
 def rank_files(ckpt_dir: str) -> list:
@@ -46,7 +47,8 @@ def wrap_fsdp(model: torch.nn.Module, cfg: Config) -> FSDP:
     (same wrap policy, same ``use_orig_params``): call inside a process
     group."""
     from mmengine.registry import MODEL_WRAPPERS
-    wrapper = dict(cfg.get('strategy', {}).get('model_wrapper') or {})
+    wrapper = dict(resolve_fsdp_mixed_precision(
+        cfg.get('strategy', {}).get('model_wrapper'), 'cpu') or {})
     wrapper.setdefault('type', 'MMFullyShardedDataParallel')
     wrapper['device_id'] = torch.device('cpu')
     return MODEL_WRAPPERS.build(wrapper, default_args=dict(module=model))

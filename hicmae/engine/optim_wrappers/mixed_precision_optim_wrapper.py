@@ -53,7 +53,11 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
     * ``float16``: autocast plus loss scaling (``GradScaler``, or
       ``ShardedGradScaler`` under FSDP): steps with inf/NaN gradients are
       skipped and the scale backs off; it grows after ``growth_interval``
-      finite steps.
+      finite steps. The gradients are unscaled before every step, so under
+      FSDP the inf check is global (every rank skips or none does) and
+      ``clip_grad`` clips by the norm over all shards
+      (``FSDP.clip_grad_norm_`` of the root module the wrapper's
+      ``optim_context`` was given).
     * ``bfloat16``: autocast without scaling (fp32's exponent range).
     * ``float32``: no autocast: the wrapper acts as ``OptimWrapper``.
 
@@ -89,10 +93,11 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
         else:
             raise TypeError('loss_scale must be "dynamic", a float or a '
                             f'dict, got {loss_scale!r}')
+        self.use_fsdp = use_fsdp
+        self._fsdp_root: Optional[nn.Module] = None
         if use_fsdp:
-            from torch.distributed.fsdp.sharded_grad_scaler import \
-                ShardedGradScaler
-            self.loss_scaler = ShardedGradScaler(
+            from .sharded_grad_scaler import GlobalSkipShardedGradScaler
+            self.loss_scaler = GlobalSkipShardedGradScaler(
                 device=self.device_type, enabled=scaled, **scaler_args)
         else:
             self.loss_scaler = torch.amp.GradScaler(
@@ -103,12 +108,29 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
 
     def step(self, **kwargs) -> None:
         # the scaler skips a step whose gradients hold inf/NaN; with fused
-        # or capturable optimizers it decides on the device, without a sync
+        # or capturable optimizers it decides on the device, without a sync.
+        # Unscaling first is what makes that decision global under FSDP:
+        # ShardedGradScaler all-reduces its inf flag in unscale_ only, and a
+        # fused optimizer left to check by itself sees its own shard.
+        self.loss_scaler.unscale_(self.optimizer)
         if self.clip_grad_kwargs:
-            self.loss_scaler.unscale_(self.optimizer)
             self._clip_grad()
         self.loss_scaler.step(self.optimizer, **kwargs)
         self.loss_scaler.update(self.fixed_scale)
+
+    def _clip_grad(self) -> None:
+        if not self.use_fsdp or self.clip_func is not \
+                torch.nn.utils.clip_grad_norm_:
+            return super()._clip_grad()  # by value: elementwise, local
+        if self._fsdp_root is None:
+            raise RuntimeError(
+                'MixedPrecisionOptimWrapper(use_fsdp=True, clip_grad=...): '
+                'clipping by the global norm needs the FSDP root module; '
+                'run the step inside optim_wrapper.optim_context(model)')
+        # the norm over every rank's shard, not this rank's part of it
+        grad = self._fsdp_root.clip_grad_norm_(**self.clip_grad_kwargs)
+        self.message_hub.update_scalar(f'train/{self.grad_name}',
+                                       float(grad))
 
     def state_dict(self) -> dict:
         state = super().state_dict()
@@ -130,6 +152,10 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
 
     @contextmanager
     def optim_context(self, model: nn.Module):
+        if self.use_fsdp:
+            from torch.distributed.fsdp import FullyShardedDataParallel
+            if isinstance(model, FullyShardedDataParallel):
+                self._fsdp_root = model
         with super().optim_context(model), torch.autocast(
                 device_type=self.device_type, dtype=self.cast_dtype,
                 enabled=self.cast_dtype != torch.float32):
