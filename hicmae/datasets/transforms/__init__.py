@@ -7,6 +7,8 @@ from .fallbacks import note_fallback
 from .formatting import PackAVInputs
 from .masking import (GenerateRandomMask, GenerateTubeMask, random_mask,
                       tube_mask)
+from .modality import (absent_modalities, drop_modalities,
+                       strip_absent_modalities)
 from .rand_augment import VideoRandAugment
 from .random_erasing import ClipRandomErasing
 from .video_loading import (DecodeFrames, DecordVideoReader, FrameFolderReader,
@@ -23,5 +25,6 @@ __all__ = [
     'GenerateRandomMask', 'GenerateTubeMask', 'random_mask', 'tube_mask',
     'DecodeFrames', 'DecordVideoReader', 'FrameFolderReader', 'OpenVideo',
     'SampleClip', 'read_bytes', 'CenterCrop', 'Flip', 'MultiScaleCrop',
-    'RandomResizedCrop', 'Resize', 'SpatialViewCrop'
+    'RandomResizedCrop', 'Resize', 'SpatialViewCrop', 'absent_modalities',
+    'drop_modalities', 'strip_absent_modalities'
 ]

@@ -51,6 +51,8 @@ class GenerateTubeMask(BaseTransform):
         mask_ratio: fraction of tokens per frame to hide.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, grid: Sequence[int] = (8, 10, 10),
                  mask_ratio: float = 0.9) -> None:
         self.grid = tuple(grid)
@@ -75,6 +77,8 @@ class GenerateRandomMask(BaseTransform):
         num_tokens: number of tokens, e.g. 128 for a 256×128 filterbank.
         mask_ratio: fraction of tokens to hide.
     """
+
+    modality = 'audio'  # dropped when the model has no audio
 
     def __init__(self, num_tokens: int = 128, mask_ratio: float = 0.8) -> None:
         self.num_tokens = num_tokens
