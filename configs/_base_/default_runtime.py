@@ -8,6 +8,9 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # seed + rank for mixup, DropPath, masks once the model is built (the
+    # authors' per-rank seeds); the sampler keeps the shared seed
+    rank_seed=dict(type='RankSeedHook'),
 )
 
 # atomic checkpoint writes and a resume that survives a kill mid-save
@@ -43,6 +46,9 @@ vis_backends = [dict(type='LocalVisBackend')]
 # model reconstructs while it trains
 visualizer = dict(type='AVVisualizer', vis_backends=vis_backends)
 
+# diff_rank_seed stays off: RankSeedHook gives each rank its own generators
+# after the model is built (identical initial weights on every rank, the
+# sampler's shared order from this seed)
 randomness = dict(seed=0, deterministic=False)
 load_from = None
 resume = False

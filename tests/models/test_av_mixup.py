@@ -133,12 +133,21 @@ def test_video_only_by_default_audio_untouched_targets_mixed(
     assert 0 < lam < 1
 
 
-def test_video_only_mixup_never_mixes_an_audio_only_batch():
-    mix = AVMixup(num_classes=K, label_smoothing=SMOOTH)
-    inputs = dict(audio=_batch(2)['audio'])
-    out, samples = mix(inputs, _samples([0, 1]))
-    assert torch.equal(out['audio'], inputs['audio'])
-    assert _scores(samples)[0].tolist() == pytest.approx([ON, OFF, OFF, OFF])
+@pytest.mark.parametrize('mixup_alpha,cutmix_alpha', [(0.8, 0.), (0., 1.)])
+def test_an_audio_only_batch_mixes_its_audio_with_its_targets(
+        mixup_alpha, cutmix_alpha):
+    """The video-only recipe on an audio-only model: the present modality
+    is mixed with the targets' λ (issue 19, item 3)."""
+    mix = AVMixup(num_classes=K, mixup_alpha=mixup_alpha,
+                  cutmix_alpha=cutmix_alpha, label_smoothing=SMOOTH)
+    inputs = dict(audio=_const_batch(4)['audio'])
+    np.random.seed(3)
+    out, samples = mix(inputs, _samples([0, 1, 2, 3]))
+    lam = _lam_from_targets(_scores(samples), [0, 1, 2, 3])
+    assert 0 < lam < 1
+    # sample 0 (value 0) took 1 - λ of sample 3 (value 3)
+    assert out['audio'][0].mean().item() == pytest.approx(3 * (1 - lam),
+                                                          abs=1e-5)
 
 
 def test_label_smoothing_values_when_skipped():

@@ -35,7 +35,10 @@ param_scheduler = [
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
                  val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+# validation and test under fp16 autocast on the GPU (the authors' eval);
+# full precision: --cfg-options val_cfg.dtype=float32 test_cfg.dtype=float32
+_eval_dtype = dict(cuda='float16', cpu='float32')
+val_cfg = dict(type='AmpValLoop', dtype=_eval_dtype)
+test_cfg = dict(type='AmpTestLoop', dtype=_eval_dtype)
 
 auto_scale_lr = dict(base_batch_size=256, enable=True)

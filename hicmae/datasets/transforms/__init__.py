@@ -5,6 +5,8 @@ from .audio_loading import CropAudioSpan, LoadAudio, read_track, read_wav
 from .face_crop import FaceCrop
 from .fallbacks import note_fallback
 from .formatting import PackAVInputs
+from .modality import (absent_modalities, drop_modalities,
+                       strip_absent_modalities)
 from .rand_augment import VideoRandAugment
 from .random_erasing import ClipRandomErasing
 from .video_loading import (DecodeFrames, DecordVideoReader, FrameFolderReader,
@@ -20,5 +22,6 @@ __all__ = [
     'PackAVInputs',
     'DecodeFrames', 'DecordVideoReader', 'FrameFolderReader', 'OpenVideo',
     'SampleClip', 'read_bytes', 'CenterCrop', 'Flip', 'MultiScaleCrop',
-    'RandomResizedCrop', 'Resize', 'SpatialViewCrop'
+    'RandomResizedCrop', 'Resize', 'SpatialViewCrop', 'absent_modalities',
+    'drop_modalities', 'strip_absent_modalities'
 ]

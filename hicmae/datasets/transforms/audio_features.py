@@ -23,6 +23,8 @@ class KaldiFbank(BaseTransform):
         target_length: frames kept (256 = 2.56 s).
     """
 
+    modality = 'audio'  # dropped when the model has no audio
+
     def __init__(self, num_mel_bins: int = 128,
                  target_length: int = 256) -> None:
         self.num_mel_bins = num_mel_bins
@@ -60,6 +62,8 @@ class NormalizeFbank(BaseTransform):
 
     Required keys: ``fbank``. Modified: ``fbank``.
     """
+
+    modality = 'audio'  # dropped when the model has no audio
 
     def __init__(self, mean: float = -4.2677393,
                  std: float = 4.5689974) -> None:

@@ -30,6 +30,8 @@ class AudioGain(BaseTransform):
         enabled: apply the gain at all.
     """
 
+    modality = 'audio'  # dropped when the model has no audio
+
     def __init__(self, alpha: float = 10., beta: float = 10.,
                  offset: float = 0.5, test_mode: bool = False, seed: int = 0,
                  enabled: bool = True) -> None:

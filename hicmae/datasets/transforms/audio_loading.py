@@ -77,6 +77,8 @@ class LoadAudio(BaseTransform):
             authors score is scored).
     """
 
+    modality = 'audio'  # dropped when the model has no audio
+
     def __init__(self, sample_rate: int = 16000, resample_wav: bool = False,
                  min_samples: int = 1024, min_peak: float = 1e-4,
                  on_silent: str = 'raise') -> None:
@@ -152,6 +154,8 @@ class CropAudioSpan(BaseTransform):
         fallback_seconds: longest waveform used whole (2.56 s = 256 fbank
             frames).
     """
+
+    modality = 'audio'  # dropped when the model has no audio
 
     def __init__(self, min_samples: int = 1024,
                  fallback_seconds: float = 2.56) -> None:

@@ -34,6 +34,8 @@ class FaceCrop(BaseTransform):
         align: eyes level, fixed scale, from five landmarks.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, detector: Union[dict, FaceDetector, None] = None,
                  every: int = 1, margin: float = 1.25, smooth: int = 5,
                  size: Optional[int] = None, policy: str = 'track',

@@ -153,6 +153,8 @@ class VideoRandAugment(BaseTransform):
         fill: value of the pixels geometric ops uncover.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, policy: str = 'rand-m7-n4-mstd0.5-inc1',
                  prob: float = 0.5, interpolation: str = 'bicubic',
                  fill: int = 128) -> None:

@@ -38,6 +38,8 @@ class ClipRandomErasing(BaseTransform):
         max_tries: box draws before giving up.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, prob: float = 0.25,
                  area_range: Sequence[float] = (0.02, 1 / 3),
                  aspect_range: Optional[Sequence[float]] = (0.3, 1 / 0.3),

@@ -249,6 +249,8 @@ class DecodeFrames(BaseTransform):
     ``video_reader``.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def transform(self, results: dict) -> dict:
         reader = results.pop('video_reader')
         imgs = reader.get_batch(results['frame_inds'])

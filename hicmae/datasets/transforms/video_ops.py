@@ -36,6 +36,8 @@ class MultiScaleCrop(BaseTransform):
             scales.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, output_size: Union[int, Sequence[int]] = 160,
                  scales: Sequence[float] = (1, .875, .75, .66),
                  max_distort: int = 1) -> None:
@@ -77,6 +79,8 @@ class RandomResizedCrop(BaseTransform):
 
     Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
     """
+
+    modality = 'video'  # dropped when the model has no video
 
     def __init__(self, output_size: Union[int, Sequence[int]] = 160,
                  area_range: Sequence[float] = (0.08, 1.0),
@@ -122,6 +126,8 @@ class Resize(BaseTransform):
     Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, scale: Union[int, Sequence[int]] = 160,
                  interpolation: str = 'bilinear',
                  backend: str = 'cv2') -> None:
@@ -166,6 +172,8 @@ class FixedCrop(BaseTransform):
     Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, box: Sequence[int] = (32, 0, 160, 160),
                  frame_size: Sequence[int] = (224, 224)) -> None:
         box, frame_size = tuple(box), tuple(frame_size)
@@ -201,6 +209,8 @@ class CenterCrop(BaseTransform):
     Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
     """
 
+    modality = 'video'  # dropped when the model has no video
+
     def __init__(self, crop_size: Union[int, Sequence[int]] = 160) -> None:
         self.crop_size = _size(crop_size)
 
@@ -221,6 +231,8 @@ class SpatialViewCrop(BaseTransform):
 
     Required keys: ``imgs``. Modified: ``imgs``, ``img_shape``.
     """
+
+    modality = 'video'  # dropped when the model has no video
 
     def __init__(self, num_crops: int = 1) -> None:
         self.num_crops = num_crops
@@ -245,6 +257,8 @@ class Flip(BaseTransform):
 
     Required keys: ``imgs``. Modified: ``imgs``; added: ``flip``.
     """
+
+    modality = 'video'  # dropped when the model has no video
 
     def __init__(self, flip_ratio: float = 0.5) -> None:
         self.flip_ratio = flip_ratio

@@ -27,7 +27,14 @@ class HiCMAERunner(Runner):
       the checkpoint.
     * MMEngine's checkpoint types are allow-listed for ``torch.load``'s
       weights-only mode during the load only.
+    * A model without a video (audio) encoder gets pipelines without the
+      video (audio) transforms: the absent modality is never decoded.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        from hicmae.datasets.transforms import strip_absent_modalities
+        strip_absent_modalities(kwargs)
+        super().__init__(*args, **kwargs)
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:

@@ -62,6 +62,11 @@ class AVRecognizer(BaseAVModel):
             audio_layers=self.audio_encoder.depth if a_dims else 0,
             with_fusion=self.fusion is not None)
         self.head = MODELS.build(dict(defaults, **head))
+        if hasattr(self.data_preprocessor, 'modalities'):
+            # the absent modality is neither uploaded nor mixed
+            self.data_preprocessor.modalities = tuple(
+                name for name, dims in (('video', v_dims), ('audio', a_dims))
+                if dims)
         self._bind_label_mixing()
 
     @property

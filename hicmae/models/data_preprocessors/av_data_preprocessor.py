@@ -22,13 +22,19 @@ class AVDataPreprocessor(BaseDataPreprocessor):
         batch_augments: config of a callable ``(inputs, data_samples) ->
             (inputs, data_samples)`` (e.g. :class:`AVMixup`) applied after
             normalisation, in training only.
+        modalities: the inputs the model reads; others are dropped before
+            they are moved to the device (an audio-only model never uploads
+            video, and mixup sees only what the model sees). A model with
+            one encoder sets it (:class:`AVRecognizer`).
     """
 
     def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375),
                  non_blocking: bool = True,
-                 batch_augments: Optional[dict] = None) -> None:
+                 batch_augments: Optional[dict] = None,
+                 modalities: Sequence[str] = ('video', 'audio')) -> None:
         super().__init__(non_blocking=non_blocking)
+        self.modalities = tuple(modalities)
         self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1, 1),
                              persistent=False)
         self.register_buffer('std', torch.tensor(std).view(1, -1, 1, 1, 1),
@@ -37,11 +43,14 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             if batch_augments is not None else None
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        data = self.cast_data(data)
         inputs = data['inputs']
         if not isinstance(inputs, dict):
             raise TypeError('AVDataPreprocessor expects inputs as a dict with '
                             f"'video' and/or 'audio', got {type(inputs)}")
+        data = dict(data, inputs={k: v for k, v in inputs.items()
+                                  if k in self.modalities})
+        data = self.cast_data(data)
+        inputs = data['inputs']
         out = {}
         if inputs.get('video') is not None:
             video = inputs['video']

@@ -51,6 +51,9 @@ class AVMixup:
     The authors mix the video only (``mix_audio=False``, the paper
     recipes): the audio stays unmixed while the targets are mixed.
     ``mix_audio=True`` mixes both modalities with the same λ and pairing.
+    A batch without video (an audio-only model: its data preprocessor
+    drops the video) has its audio mixed whatever ``mix_audio`` says:
+    mixed targets always come with a mixed input.
     One λ and one pairing (sample ``i`` with ``B - 1 - i``, the batch
     flipped) per batch, shared by the mixed inputs and the targets:
 
@@ -78,7 +81,7 @@ class AVMixup:
             :class:`AVRecognizer` sets it from ``model.head.num_classes``
             (and fails at build time on a different value).
         mix_audio: mix the audio too (``False``: video only, the authors'
-            protocol; an audio-only batch is then never mixed).
+            protocol; an audio-only batch has its audio mixed).
     """
 
     def __init__(self, num_classes: Optional[int] = None,
@@ -166,10 +169,9 @@ class AVMixup:
         ref = video if video is not None else audio
         if ref is None:
             raise ValueError('AVMixup needs video and/or audio in inputs')
-        if not self.mix_audio:
+        if not self.mix_audio and video is not None:
             audio = None  # left as it is in ``out``
-        lam, use_cutmix = (1., False) if video is None and audio is None \
-            else self.sample_params()
+        lam, use_cutmix = self.sample_params()
         out = dict(inputs)
         if lam < 1.:
             if use_cutmix:
