@@ -101,8 +101,12 @@ def check_list_file(dataset_cfg: Mapping, num_classes: Optional[int] = None,
     """
     from hicmae.registry import DATASETS
     from .av_base_dataset import AVBaseDataset
-    cls = DATASETS.get(dataset_cfg.get('type', ''))
-    if cls is None or not issubclass(cls, AVBaseDataset) or \
+    type_ = dataset_cfg.get('type')
+    try:
+        cls = DATASETS.get(type_) if isinstance(type_, str) else type_
+    except Exception:  # an unknown type: the build names it
+        return
+    if not isinstance(cls, type) or not issubclass(cls, AVBaseDataset) or \
             not dataset_cfg.get('ann_file'):
         return
     cfg = dict(dataset_cfg, pipeline=[], lazy_init=True,
