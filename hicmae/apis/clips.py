@@ -21,8 +21,8 @@ def with_face_crop(steps: Sequence[dict], face_crop: Union[bool, dict],
     """
     steps = [dict(t) for t in steps]
     names = [t.get('type') for t in steps]
-    folder = video is not None and (osp.splitext(video)[1] == ''
-                                    or osp.isdir(video))
+    folder = video is not None and (osp.isdir(video) or (
+        osp.splitext(video)[1] == '' and not osp.isfile(video)))
     if not face_crop or folder or 'FaceCrop' in names:
         return steps
     if 'DecodeFrames' not in names:
