@@ -4,9 +4,11 @@ so a script can tell a partial result from no result."""
 
 #: every input was used
 OK = 0
-#: nothing ran: the config, checkpoint, device or output cannot be used
+#: nothing ran: the config, checkpoint or model cannot be used
 SETUP_FAILED = 1
-#: the command line is wrong (argparse's own status)
+#: the command line is wrong (argparse's own status): an argument, an input
+#: pattern that matches nothing, an output that cannot be written, a device
+#: that is not there
 USAGE = 2
 #: some inputs were skipped (each named, with its reason); the others' results
 #: were written
@@ -15,9 +17,9 @@ SOME_FAILED = 3
 NONE_WORKED = 4
 
 EPILOG = ('exit status: 0 all inputs used; 1 nothing ran (config, '
-          'checkpoint, device or output unusable); 2 bad arguments; 3 some '
-          'inputs skipped (named on stderr and in the output), the rest '
-          'written; 4 no input could be used')
+          'checkpoint or model unusable); 2 bad arguments (nothing run: '
+          'inputs, output, device); 3 some inputs skipped (named on stderr '
+          'and in the output), the rest written; 4 no input could be used')
 
 
 def outcome(total: int, failed: int) -> int:
