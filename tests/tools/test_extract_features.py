@@ -139,7 +139,7 @@ def test_two_processes_write_the_same_files(single, listing, synthetic,
                                             checkpoint, tmp_path):
     one, _ = single
     two = tmp_path / 'two'
-    proc = _extract([str(listing[0]), '--batch-size', '2', '--num-workers',
+    _extract([str(listing[0]), '--batch-size', '2', '--num-workers',
                      '0', '--all-layers'], two, synthetic, checkpoint,
                     launch=2, code=1)
     # (the ranks' gloo log lines interleave: world_size below proves it)
