@@ -3,19 +3,21 @@
     python tools/extract_features.py [INPUT ...] --config CFG
         --checkpoint CKPT --out DIR [--audio WAV ...]
         [--split test|val|train] [--batch-size 8] [--num-workers 2]
-        [--all-layers] [--face-crop] [--device cuda|cpu]
+        [--all-layers] [--no-face-crop] [--overwrite] [--device cuda|cpu]
         [--cfg-options k=v ...] [--launcher none|pytorch]
     # N processes (gloo without CUDA):
     bash tools/dist_launch.sh N tools/extract_features.py [INPUT ...] ...
 
 INPUT is one list file (.txt/.csv/.lst, ``<video> <audio> <label>`` lines,
 read by the config's ``{split}`` dataset with its ``data_root`` and
-``path_remap``), or video files / frame folders (give a wav per frame
-folder, or per input, with --audio). Without INPUT the config's ``{split}``
-dataset is used as it is. ``--face-crop`` detects and crops the face in
-loose video files (as tools/inference.py does by default; lists name
-prepared face crops). The clips run through the config's test pipeline
-(every test view, features averaged per clip) on a fine-tuned checkpoint.
+``path_remap``), or video files / frame folders / folders of videos / glob
+patterns (give a wav per frame folder, or per input, with --audio). Without
+INPUT the config's ``{split}`` dataset is used as it is. The face of loose
+video files is detected and cropped first, as tools/inference.py does (one
+default for both; ``--no-face-crop`` for videos that are face crops
+already; frame folders and lists name prepared face crops and are left
+alone). The clips run through the config's test pipeline (every test
+view, features averaged per clip) on a fine-tuned checkpoint.
 
 DIR receives, rows in list order: feature.npy (N, D: the fused feature the
 classifier sees), video_layers.npy / audio_layers.npy (N, L, C: every encoder
@@ -23,10 +25,11 @@ layer after the final norm, token-averaged), fused_video.npy /
 fused_audio.npy (N, C), with --all-layers all_layers_{video,audio}.npy
 (N, 1 + L, C: embeddings then every block, un-normalised) and
 all_layers_fused_{video,audio}.npy (fusion blocks); index.csv
-(row,video,audio,label) and meta.json; feature files an earlier run left
-there and this one does not write are removed. --batch-size counts views. A
-clip that cannot be decoded is named on the terminal and in meta.json and
-left out.
+(row,video,audio,label) and meta.json. A DIR that holds features already
+is refused unless --overwrite is given (then feature files that this run
+does not write are removed). --batch-size counts views. A clip that cannot
+be used is named on the terminal and in meta.json ("failed", with its
+reason) and left out; the exit status says so (see the end of --help).
 """
 import argparse
 import csv
@@ -44,12 +47,15 @@ import torch.distributed as dist
 from mmengine.config import DictAction
 from mmengine.dist import init_dist
 
-from hicmae.apis import init_model
+from hicmae.apis import exit_codes, init_model
+from hicmae.apis.checkpoint_info import checkpoint_meta, synthetic_note
 from hicmae.apis.feature_extraction import (ExtractedFeatures,
                                             dataset_from_config,
                                             dataset_from_files,
                                             extract_dataset_features)
 from hicmae.apis.inference import default_device
+from hicmae.apis.inputs import (InputError, clean_reason, expand_inputs,
+                                media_problem)
 
 LIST_SUFFIXES = ('.txt', '.csv', '.lst', '.list')
 FEATURE_KINDS = ('feature', 'video_layers', 'audio_layers', 'fused_video',
@@ -57,27 +63,48 @@ FEATURE_KINDS = ('feature', 'video_layers', 'audio_layers', 'fused_video',
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('inputs', nargs='*', metavar='INPUT')
-    parser.add_argument('--config', required=True)
-    parser.add_argument('--checkpoint', required=True)
-    parser.add_argument('--out', required=True, metavar='DIR')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0], epilog=exit_codes.EPILOG,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('inputs', nargs='*', metavar='INPUT',
+                        help='one list file, or video files, frame folders, '
+                        "folders of videos or glob patterns (none: the "
+                        "config's --split dataset)")
+    parser.add_argument('--config', required=True,
+                        help='the fine-tuning config of the checkpoint')
+    parser.add_argument('--checkpoint', required=True,
+                        help='a fine-tuned checkpoint')
+    parser.add_argument('--out', required=True, metavar='DIR',
+                        help='folder for the feature files')
     parser.add_argument('--audio', nargs='+',
                         help='wav per frame folder (or per input)')
     parser.add_argument('--split', default='test',
-                        choices=['test', 'val', 'train'])
+                        choices=['test', 'val', 'train'],
+                        help='dataset of the config used without INPUT or '
+                        'for a list INPUT')
     parser.add_argument('--batch-size', type=int, default=8,
                         help='views per forward pass')
-    parser.add_argument('--num-workers', type=int, default=2)
-    parser.add_argument('--all-layers', action='store_true')
-    parser.add_argument('--face-crop', action='store_true',
-                        help='crop the face in raw video INPUTs')
+    parser.add_argument('--num-workers', type=int, default=2,
+                        help='data loading processes')
+    parser.add_argument('--all-layers', action='store_true',
+                        help='also every block, un-normalised')
+    parser.add_argument('--no-face-crop', dest='face_crop',
+                        action='store_false',
+                        help='loose videos are face crops already (default: '
+                        'crop their face, as tools/inference.py does)')
+    parser.add_argument('--face-crop', dest='face_crop', action='store_true',
+                        help=argparse.SUPPRESS)  # the default; older option
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the features of an earlier run in DIR')
     parser.add_argument('--device',
-                        help='default: cuda if available, else cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+                        help='cuda or cpu (default: cuda if available)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
     parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+                        choices=['none', 'pytorch'],
+                        help='pytorch: one process of several (torchrun)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -130,9 +157,20 @@ def build_dataset(args, cfg):
         path = args.inputs[0]
         return dataset_from_config(
             cfg, args.split, osp.abspath(path) if osp.exists(path) else path)
-    audios = pair_audio(args.inputs, args.audio)
-    return dataset_from_files(cfg, args.inputs, audios,
-                              face_crop=args.face_crop), []
+    videos = expand_inputs(args.inputs)
+    audios = pair_audio(videos, args.audio)
+    kept, dropped = [], []
+    for video, audio in zip(videos, audios):
+        problem = media_problem(video)
+        if problem is None:
+            kept.append((video, audio))
+        else:  # e.g. a wav: no video stream
+            dropped.append(dict(video=video, audio=audio, file=problem.path,
+                                reason=problem.reason))
+    if not kept:
+        return dataset_from_files(cfg, [], [], face_crop=False), dropped
+    return dataset_from_files(cfg, *map(list, zip(*kept)),
+                              face_crop=args.face_crop), dropped
 
 
 def _write_atomic(path: str, write: Callable, binary: bool = True) -> None:
@@ -184,31 +222,82 @@ def save_features(features: ExtractedFeatures, out_dir: str,
     return meta
 
 
+def fail(message: str, code: int) -> int:
+    print(f'extract_features.py: error: {clean_reason(message)}',
+          file=sys.stderr)
+    return code
+
+
+def check_out(out: str, overwrite: bool) -> None:
+    """``out`` can take this run's files: refused when it holds an earlier
+    run's features, unless ``overwrite``."""
+    if osp.exists(out) and not osp.isdir(out):
+        raise ValueError(f'--out {out} is a file: give a folder')
+    parent = osp.dirname(osp.abspath(out))
+    if not osp.isdir(parent):
+        raise ValueError(f'--out {out}: folder {parent} does not exist')
+    earlier = osp.isdir(out) and (
+        osp.exists(osp.join(out, 'meta.json'))
+        or any(Path(out).glob('*.npy')))
+    if earlier and not overwrite:
+        raise ValueError(f'--out {out} holds the features of an earlier '
+                         'run: pass --overwrite to replace them, or choose '
+                         'another folder')
+
+
+def check_device(device: Optional[str]) -> None:
+    if device and device.startswith('cuda') and \
+            not torch.cuda.is_available():
+        raise ValueError(f'--device {device}: no CUDA GPU is usable here '
+                         '(torch.cuda.is_available() is False); use '
+                         '--device cpu')
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    try:
+        check_device(args.device)
+        check_out(args.out, args.overwrite)
+        if args.inputs and not is_list_file(args.inputs):
+            expand_inputs(args.inputs)  # a pattern matching nothing: now
+    except (InputError, ValueError) as err:
+        return fail(str(err), exit_codes.USAGE)
     if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
-        sys.exit(f'error: checkpoint not found: {args.checkpoint}')
+        return fail(f'checkpoint not found: {args.checkpoint}',
+                    exit_codes.SETUP_FAILED)
     device = setup_launcher(args.launcher, args.device)
-    model = init_model(args.config, args.checkpoint, device,
-                       args.cfg_options)
+    try:
+        model = init_model(args.config, args.checkpoint, device,
+                           args.cfg_options)
+    except Exception as err:  # any load failure: one line, not a trace
+        reason = clean_reason(str(err))
+        if args.checkpoint not in reason and args.config not in reason:
+            reason = f'cannot load {args.checkpoint}: {reason}'
+        return fail(reason[:500], exit_codes.SETUP_FAILED)
     try:
         dataset, dropped = build_dataset(args, model.cfg)
     except (ValueError, FileNotFoundError) as err:
-        sys.exit(f'error: {err}')
+        return fail(str(err), exit_codes.USAGE)
     rank = dist.get_rank() if dist.is_initialized() else 0
 
     def report(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+        print(clean_reason(line), file=sys.stderr, flush=True)
 
     if rank == 0:
+        note = synthetic_note(checkpoint_meta(args.checkpoint))
+        if note:
+            report(note)
         for item in dropped:
             report(f'{item["file"]}: skipped: {item["reason"]}')
-    features = extract_dataset_features(
-        model, dataset, args.batch_size, args.num_workers, args.all_layers,
-        log=report)
+    if len(dataset):
+        features = extract_dataset_features(
+            model, dataset, args.batch_size, args.num_workers,
+            args.all_layers, log=report)
+    else:  # every input refused before decoding
+        features = ExtractedFeatures()
     if features is None:  # another rank writes
         dist.destroy_process_group()
-        return 0
+        return exit_codes.OK
     features.failed = dropped + features.failed
     classes = getattr(dataset, 'metainfo', {}).get('classes') or \
         model.cfg.test_dataloader.dataset.get('metainfo', {}).get('classes')
@@ -216,14 +305,15 @@ def main(argv=None) -> int:
         config=args.config, checkpoint=args.checkpoint,
         inputs=args.inputs or f'{args.split} split', split=args.split,
         classes=list(classes) if classes else None,
+        face_crop=bool(args.face_crop),
         world_size=dist.get_world_size() if dist.is_initialized() else 1,
         num_views=list(model.cfg.test_dataloader.dataset.get(
             'num_views', (1, 1)))))
-    print(f'{meta["count"]} clips -> {args.out} '
-          f'({len(meta["failed"])} failed)')
+    failed = len(meta['failed'])
+    print(f'{meta["count"]} clips -> {args.out} ({failed} failed)')
     if dist.is_initialized():
         dist.destroy_process_group()
-    return 0 if meta['count'] else 1
+    return exit_codes.outcome(meta['count'] + failed, failed)
 
 
 if __name__ == '__main__':

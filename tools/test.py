@@ -10,9 +10,10 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
-from hicmae.engine import prepare_cpu_distributed
+from hicmae.engine import ConfigError, prepare_cpu_distributed
+from hicmae.engine.launch import load_checked_config
 from hicmae.utils import register_all_modules
 
 
@@ -35,10 +36,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = load_checked_config(args.config, args.cfg_options)
+    except ConfigError as err:
+        sys.exit(f'error: {err}')
     cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
         sys.exit(f'error: checkpoint not found: {args.checkpoint}')
     if args.work_dir:

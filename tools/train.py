@@ -13,6 +13,7 @@ from mmengine.config import Config, DictAction
 
 from hicmae.engine import (ConfigError, check_train_config,
                            prepare_cpu_distributed)
+from hicmae.engine.launch import load_checked_config
 from hicmae.utils import (checkpoint_safe_globals, keep_freed_memory,
                           register_all_modules)
 
@@ -48,10 +49,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command-line switches to the config."""
+    """Apply the command-line switches (``--cfg-options`` already merged
+    by :func:`load_checked_config`) to the config."""
     cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -104,8 +104,10 @@ def build_runner(cfg: Config):
 def main(argv=None) -> None:
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
-    cfg = merge_args(Config.fromfile(args.config), args)
     try:
+        # every key read by something, the overrides merged
+        cfg = merge_args(load_checked_config(args.config, args.cfg_options),
+                         args)
         check_train_config(cfg, args.config)
     except ConfigError as err:
         sys.exit(f'error: {err}')

@@ -10,6 +10,11 @@ from torch.utils.data import Dataset
 from hicmae.datasets import BadSampleError
 
 
+def _is_frame_folder(video: str) -> bool:
+    return osp.isdir(video) or (osp.splitext(video)[1] == ''
+                                and not osp.isfile(video))
+
+
 def with_face_crop(steps: Sequence[dict], face_crop: Union[bool, dict],
                    video: Optional[str] = None) -> List[dict]:
     """``steps`` with ``FaceCrop`` right after ``DecodeFrames`` when
@@ -21,8 +26,7 @@ def with_face_crop(steps: Sequence[dict], face_crop: Union[bool, dict],
     """
     steps = [dict(t) for t in steps]
     names = [t.get('type') for t in steps]
-    folder = video is not None and (osp.splitext(video)[1] == ''
-                                    or osp.isdir(video))
+    folder = video is not None and _is_frame_folder(video)
     if not face_crop or folder or 'FaceCrop' in names:
         return steps
     if 'DecodeFrames' not in names:
@@ -115,7 +119,10 @@ class ClipViews(Dataset):
         union = sorted({int(i) for s in sampled.values()
                         for i in s['frame_inds']})
         first = next(iter(sampled.values()))
-        clip = st['crop'](st['decode'](dict(first, frame_inds=union)))
+        clip = st['decode'](dict(first, frame_inds=union))
+        if not _is_frame_folder(infos[0]['filename']):
+            # frame folders are prepared face crops (crop_faces.py)
+            clip = st['crop'](clip)
         position = {frame: row for row, frame in enumerate(union)}
         square = clip['imgs'][0].shape[0] == clip['imgs'][0].shape[1]
         out = []

@@ -1,4 +1,5 @@
 """Python API: build a recognizer, classify clips, extract embeddings."""
+import re
 from typing import Dict, List, Optional, Union
 
 import numpy as np
@@ -9,6 +10,7 @@ from mmengine.dataset import default_collate
 from hicmae.registry import MODELS
 from hicmae.utils import register_all_modules
 from hicmae.utils.pretrained import checkpoint_state_dict
+from .checkpoint_info import stage_mismatch
 from .clips import ClipViews, clip_views, prepare_clip, with_face_crop
 from .feature_extraction import forward_features
 
@@ -30,14 +32,22 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     or class count) raises ``ValueError`` naming both files.
     """
     register_all_modules()
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    if isinstance(config, str):
+        # an unknown key in the file or the overrides: ConfigError
+        from hicmae.engine.launch import load_checked_config
+        cfg = load_checked_config(config, cfg_options)
+    else:
+        cfg = config
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
     model_cfg = cfg.model.copy()
     model_cfg.pop('init_cfg', None)  # weights come from ``checkpoint``
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
         state = checkpoint_state_dict(checkpoint)
+        mismatch = stage_mismatch(checkpoint, cfg.filename, state, model)
+        if mismatch:
+            raise ValueError(mismatch)
         own = model.state_dict()
         wrong = [(k, tuple(v.shape), tuple(own[k].shape))
                  for k, v in state.items()
@@ -55,8 +65,8 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
             raise ValueError(
                 f'{checkpoint} does not fit {cfg.filename}: '
                 f'{len(result.missing_keys)} weights missing, e.g. '
-                f'{result.missing_keys[:3]} (a pre-training checkpoint? '
-                'fine-tune it first)')
+                f'{result.missing_keys[:3]} (another model, or a checkpoint '
+                'of another stage?)')
     model.cfg = cfg
     return model.to(device or default_device()).eval()
 
@@ -99,19 +109,43 @@ def inference_recognizer(model, video: str, audio: Optional[str] = None,
     reason for unusable input, e.g. no face found.
 
     Returns ``dict(scores=np.ndarray (K,), label=int, classes=list)``; for
-    a regression model ``dict(values=np.ndarray (T,))``.
+    a regression model ``dict(values=np.ndarray (T,))``; with the keys of
+    :func:`fallback_notes` when the clip was scored with a fallback (a
+    clip shorter than the sampler's ``min_frames`` is padded with its last
+    frame, as the authors' test loader does).
     """
     batch = model.data_preprocessor(
         clip_batch(model, video, audio, face_crop), False)
     samples = model.predict(**batch)
+    notes = fallback_notes(samples)
     if 'pred_value' in samples[0]:
         values = torch.stack([s.pred_value for s in samples]).mean(0)
-        return dict(values=values.cpu().numpy())
+        return dict(values=values.cpu().numpy(), **notes)
     scores = torch.stack([s.pred_score for s in samples]).mean(0)
     classes = model.cfg.test_dataloader.dataset.get('metainfo', {}).get(
         'classes') or [str(i) for i in range(len(scores))]
     return dict(scores=scores.cpu().numpy(), label=int(scores.argmax()),
-                classes=list(classes))
+                classes=list(classes), **notes)
+
+
+def fallback_notes(samples) -> dict:
+    """``fallbacks`` (the notes of a clip scored with a fallback, e.g. too
+    few frames padded with the last one, silent audio) and
+    ``padded_from`` (the clip's frame count when it was padded); empty for
+    a clip used as it is."""
+    notes = []
+    for sample in samples:
+        for note in sample.metainfo.get('fallbacks') or ():
+            if note not in notes:
+                notes.append(note)
+    if not notes:
+        return {}
+    out = dict(fallbacks=notes)
+    for note in notes:
+        found = re.match(r'only (\d+) frames', note)
+        if found:
+            out['padded_from'] = int(found.group(1))
+    return out
 
 
 @torch.no_grad()

@@ -74,10 +74,12 @@ def test_tool_reports_each_clip_and_goes_on(checkpoint, clips, tmp_path):
          '--no-face-crop', '--cfg-options',
          *(f'{k}={v}' for k, v in SMALL.items())],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    # some clips skipped: exit status 3 (hicmae.apis.exit_codes)
+    assert proc.returncode == 3, proc.stderr[-2000:]
     assert f'{missing}: skipped: file not found' in proc.stderr
     results = json.loads(out.read_text())
-    assert set(results) == {clips[0], clips[1]}
+    assert set(results) == {clips[0], missing, clips[1]}
+    assert 'file not found' in results[missing]['skipped']
     assert abs(sum(results[clips[0]]['scores'].values()) - 1) < 1e-5
 
 
@@ -258,7 +260,8 @@ def test_tool_frame_folder_without_audio(checkpoint, clips, capsys):
     code, _, err = _run_tool(capsys, clips[1], '--config', CONFIG,
                              '--checkpoint', checkpoint, *small)
     lines = err.strip().splitlines()
-    assert code == 1 and len(lines) == 2
+    # no clip could be used: exit status 4 (hicmae.apis.exit_codes)
+    assert code == 4 and len(lines) == 2
     assert lines[0].startswith(f'{clips[1]}: skipped: a frame folder has '
                                'no audio track')
     assert 'none of the 1 clips could be used' in lines[1]

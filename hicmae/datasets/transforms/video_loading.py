@@ -10,7 +10,7 @@ from mmcv.transforms import BaseTransform
 from mmengine import fileio
 
 from hicmae.registry import TRANSFORMS
-from ..errors import BadSampleError
+from ..errors import BadSampleError, clean_reason
 from .fallbacks import note_fallback
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png')
@@ -91,8 +91,9 @@ class DecordVideoReader:
 
 
 def _first_line(err: Exception) -> str:
+    # decord's messages start with its build path and a timestamp
     text = str(err).strip().splitlines()
-    return text[0][:200] if text else type(err).__name__
+    return clean_reason(text[0])[:200] if text else type(err).__name__
 
 
 @TRANSFORMS.register_module()
@@ -105,7 +106,9 @@ class OpenVideo(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         path = results['filename']
-        if osp.splitext(path)[1] == '' or fileio.isdir(path):
+        # a local file without extension is a video all the same
+        if fileio.isdir(path) or (osp.splitext(path)[1] == ''
+                                  and not osp.isfile(path)):
             reader = FrameFolderReader(path)
         else:
             reader = DecordVideoReader(path)

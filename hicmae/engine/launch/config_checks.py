@@ -22,6 +22,23 @@ def check_train_config(cfg: Config, path: str = '') -> None:
     check_class_count(cfg, name)
     check_dataset_paths(cfg.train_dataloader.get('dataset', {}), name)
     check_pretrained(cfg.model, name)
+    check_lists(cfg)
+
+
+def check_lists(cfg: Config) -> None:
+    """The training and validation lists against the head's class count
+    (``model.head.num_classes``, the one class count), and not broken
+    throughout (:func:`hicmae.datasets.list_checks.check_list_file`)."""
+    from hicmae.datasets.list_checks import ListFileError, check_list_file
+    head = cfg.model.get('head') or {}
+    num_classes = head.get('num_classes')
+    for split, whole in (('train', True), ('val', False)):
+        loader = cfg.get(f'{split}_dataloader') or {}
+        dataset = loader.get('dataset') or {}
+        try:
+            check_list_file(dataset, num_classes, whole_list=whole)
+        except ListFileError as err:
+            raise ConfigError(str(err)) from None
 
 
 def check_class_count(cfg: Config, name: str) -> None:
