@@ -6,3 +6,4 @@ from .encoders import *  # noqa: F401,F403
 from .fusion import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .masking import *  # noqa: F401,F403

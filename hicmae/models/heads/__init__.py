@@ -1,9 +1,10 @@
 """Heads: reconstruction, hierarchical contrastive learning, HFF."""
 from .contrastive_head import HierarchicalContrastiveHead
+from .fused_token_head import FusedTokenClsHead
 from .hff_head import HFFClsHead, HFFRegHead, concordance
 from .reconstruction_head import ReconstructionHead, patchify
 
 __all__ = [
-    'HierarchicalContrastiveHead', 'HFFClsHead', 'HFFRegHead', 'concordance',
-    'ReconstructionHead', 'patchify'
+    'HierarchicalContrastiveHead', 'FusedTokenClsHead', 'HFFClsHead',
+    'HFFRegHead', 'concordance',    'ReconstructionHead', 'patchify'
 ]

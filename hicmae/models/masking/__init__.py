@@ -1,0 +1,4 @@
+"""Token-mask generators (``True`` = hidden / not decoded)."""
+from .decoder_masks import RunningCellMaskGenerator
+
+__all__ = ['RunningCellMaskGenerator']
