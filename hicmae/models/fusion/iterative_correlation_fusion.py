@@ -55,8 +55,7 @@ class IterativeCorrelationFusion(BaseModule):
     global token(s) ``(B, M, 2C)``; when ``None`` it is
     ``cat(mean(video), mean(audio))`` ``(B, 1, 2C)`` (AVF-MAE++'s
     pre-training). Fine-tuning passes layer-weighted per-region tokens.
-    Returns ``(video, audio)``; the last global token is kept in
-    ``self.last_overall`` for inspection.
+    Returns ``(video, audio)``.
 
     Args:
         video_dims / audio_dims: token widths (they must be equal).
@@ -113,7 +112,6 @@ class IterativeCorrelationFusion(BaseModule):
         self.audio_out_mlp = Mlp(dims, int(dims * mlp_ratio), drop_rate)
         self.drop_path = _drop_path(drop_path_rate * 0.5)
         init_xavier_(self)
-        self.last_overall: Optional[torch.Tensor] = None
 
     def forward(self, video: torch.Tensor, audio: torch.Tensor,
                 overall: Optional[torch.Tensor] = None
@@ -128,7 +126,6 @@ class IterativeCorrelationFusion(BaseModule):
             overall = self.refine(audio, video, overall)
             v_stages.append(video)
             a_stages.append(audio)
-        self.last_overall = overall
         video = self.video_merge(torch.stack(v_stages, 2), self.drop_path)
         audio = self.audio_merge(torch.stack(a_stages, 2), self.drop_path)
         ctx = self.global_ctx_norm(overall)
