@@ -244,3 +244,17 @@ def test_iterative_fusion_needs_equal_widths():
     with pytest.raises(ValueError, match='equal video and audio widths'):
         MODELS.build(dict(type='IterativeCorrelationFusion', video_dims=32,
                           audio_dims=48, num_heads=2))
+
+
+def test_dual_masked_reconstruction_pictures_the_decoded_tokens(
+        make_tiny_cfg, make_batch):
+    cfg = make_tiny_cfg(
+        type='DualMaskedHiCMAE',
+        video_decoder_masking=dict(type='RunningCellMaskGenerator',
+                                   ratio=0.5))
+    model = MODELS.build(cfg)
+    data = model.data_preprocessor(make_batch(batch_size=2), False)
+    views = model.reconstruct(**data)
+    assert views['video']['pred'].shape == views['video']['target'].shape
+    assert views['video']['pred'].shape[1] == 16
+    assert views['audio']['pred'].shape[1] == 8

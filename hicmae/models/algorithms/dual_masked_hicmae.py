@@ -5,7 +5,7 @@ import torch
 
 from hicmae.registry import MODELS
 from hicmae.structures import AVDataSample
-from .hicmae import HiCMAE
+from .hicmae import HiCMAE, _head_view
 
 
 @MODELS.register_module()
@@ -157,6 +157,28 @@ class DualMaskedHiCMAE(HiCMAE):
             sample.set_field(targets[0][i], 'target_video')
             sample.set_field(targets[1][i], 'target_audio')
         return list(data_samples)
+
+    @torch.no_grad()
+    def reconstruct(self, inputs: dict, data_samples: Sequence[AVDataSample]
+                    ) -> Dict[str, dict]:
+        """As :meth:`HiCMAE.reconstruct`; where a decoder mask applies, the
+        pictured tokens are the decoded ones (``mask`` = decoded)."""
+        (video, audio, v_mask, a_mask, v_hidden, a_hidden, v_dec, a_dec,
+         v_skip, a_skip) = self._unpack(inputs, data_samples)
+        out = self.forward_outputs(video, audio, v_mask, a_mask, v_hidden,
+                                   a_hidden, v_dec, a_dec, v_skip, a_skip)
+        views = {}
+        for name, head, x, mask, hidden, dec, skip in (
+                ('video', self.video_head, video, v_mask, v_hidden, v_dec,
+                 v_skip),
+                ('audio', self.audio_head, audio, a_mask, a_hidden, a_dec,
+                 a_skip)):
+            if dec is not None:
+                mask = ~dec
+                hidden = None if skip is None else dec.shape[1] - skip
+            views[name] = _head_view(head, x, mask, out[f'pred_{name}'],
+                                     hidden)
+        return views
 
     def forward(self, inputs: dict,
                 data_samples: Optional[Sequence[AVDataSample]] = None,
