@@ -4,7 +4,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -62,6 +61,9 @@ def tiny_model_cfg(**overrides) -> dict:
                               loss=dict(type='InfoNCELoss',
                                         temperature=0.07),
                               loss_weight=0.0025),
+        video_masking=dict(type='TubeMaskGenerator', ratio=TINY_VIDEO_RATIO),
+        audio_masking=dict(type='RandomMaskGenerator',
+                           ratio=TINY_AUDIO_RATIO),
         contrastive_layers=(1, 2, 3),
         skip_layers=(1, 2, 3),
     )
@@ -69,22 +71,33 @@ def tiny_model_cfg(**overrides) -> dict:
     return cfg
 
 
-def tiny_batch(batch_size: int = 4, seed: int = 0) -> dict:
-    """A collated batch as the dataloader delivers it (uint8 video)."""
-    from hicmae.datasets.transforms import random_mask, tube_mask
+def tiny_masks(batch_size: int, seed: int = 0) -> tuple:
+    """Video tube and audio random masks of the tiny model (CPU)."""
+    from hicmae.models.masking import RandomMaskGenerator, TubeMaskGenerator
+    gen = torch.Generator().manual_seed(seed)
+    video = TubeMaskGenerator(TINY_VIDEO_RATIO)(TINY_VIDEO_GRID, batch_size,
+                                                'cpu', gen)
+    audio = RandomMaskGenerator(TINY_AUDIO_RATIO)((TINY_AUDIO_TOKENS, ),
+                                                  batch_size, 'cpu', gen)
+    return video, audio
+
+
+def tiny_batch(batch_size: int = 4, seed: int = 0,
+               with_masks: bool = True) -> dict:
+    """A collated batch as the dataloader delivers it (uint8 video); with
+    fixed masks in the samples, or none (the model then draws them)."""
     from hicmae.structures import AVDataSample
     gen = torch.Generator().manual_seed(seed)
-    rng = np.random.default_rng(seed)
     video = torch.randint(0, 256, (batch_size, 3, TINY_FRAMES, TINY_IMG,
                                    TINY_IMG), generator=gen,
                           dtype=torch.uint8)
     audio = torch.randn((batch_size, 1, *TINY_AUDIO), generator=gen) * 0.5
+    v_masks, a_masks = tiny_masks(batch_size, seed)
     samples = []
     for i in range(batch_size):
         sample = AVDataSample()
-        sample.set_masks(tube_mask(TINY_VIDEO_GRID, TINY_VIDEO_RATIO, rng),
-                         random_mask(TINY_AUDIO_TOKENS, TINY_AUDIO_RATIO,
-                                     rng))
+        if with_masks:
+            sample.set_masks(v_masks[i], a_masks[i])
         sample.set_gt_label(i % 2)
         samples.append(sample)
     return dict(inputs=dict(video=video, audio=audio), data_samples=samples)

@@ -7,9 +7,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-num_frames, img_size, audio_size = 16, 64, (64, 64)
-video_grid = (num_frames // 2, img_size // 16, img_size // 16)
-audio_tokens = (audio_size[0] // 16) * (audio_size[1] // 16)
+img_size, audio_size = 64, (64, 64)
 
 model = dict(
     video_encoder=dict(img_size=img_size, depth=4),
@@ -18,15 +16,9 @@ model = dict(
     skip_layers=(1, 2, 3),
 )
 
-train_pipeline = [
-    dict(type='GenerateTubeMask', grid=video_grid, mask_ratio=0.9),
-    dict(type='GenerateRandomMask', num_tokens=audio_tokens, mask_ratio=0.8),
-    dict(type='PackAVInputs'),
-]
 train_dataloader = dict(
     batch_size=8,
-    dataset=dict(img_size=img_size, audio_size=audio_size,
-                 pipeline=train_pipeline))
+    dataset=dict(img_size=img_size, audio_size=audio_size))
 
 # a few epochs, with warm-up and lr suited to this tiny batch
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

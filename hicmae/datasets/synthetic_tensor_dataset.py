@@ -12,9 +12,9 @@ class SyntheticTensorDataset(BaseDataset):
     """Clips and filterbanks made in memory, like timm's synthetic mode.
 
     Each item holds ``imgs`` (uint8 ``(T, H, W, 3)``), ``fbank`` (float32
-    ``(time, mel)``) and ``gt_label``, then runs the pipeline (which adds
-    masks and packs). Items are a pure function of ``(seed, index)``, so
-    every epoch, worker and rank sees the same data.
+    ``(time, mel)``) and ``gt_label``, then runs the pipeline (which
+    packs them). Items are a pure function of ``(seed, index)``, so every
+    epoch, worker and rank sees the same data.
 
     ``pattern='random'`` draws uniform noise (speed tests);
     ``pattern='fixed'`` draws a smooth moving grating in the video and a

@@ -57,11 +57,13 @@ def test_host_reads_are_caught():
 
 
 @pytest.mark.parametrize('dtype', ['float32', 'float16'])
-def test_pretraining_step_reads_nothing_back(dtype):
+@pytest.mark.parametrize('with_masks', [True, False],
+                         ids=['masks-in-samples', 'masks-drawn-by-model'])
+def test_pretraining_step_reads_nothing_back(dtype, with_masks):
     torch.manual_seed(0)
     model = MODELS.build(tiny_model_cfg())
     wrapper = _wrapper(model, dtype)
-    batch = tiny_batch(2)
+    batch = tiny_batch(2, with_masks=with_masks)
     with HostReads() as mode:
         log_vars = model.train_step(batch, wrapper)
     assert not mode.reads, sorted(set(mode.reads))

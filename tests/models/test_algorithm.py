@@ -92,7 +92,7 @@ def test_unknown_mode_raises(build_tiny, make_batch):
 
 
 def test_missing_masks_raise(build_tiny, make_batch):
-    model = build_tiny()
+    model = build_tiny(video_masking=None, audio_masking=None)
     data = model.data_preprocessor(make_batch(batch_size=2))
     data['data_samples'] = [AVDataSample(), AVDataSample()]
     with pytest.raises(ValueError, match='video_mask'):

@@ -1,14 +1,13 @@
 """Video/audio encoders, the cross-modal fusion encoder and the decoder."""
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from hicmae.datasets.transforms import random_mask, tube_mask
 from hicmae.models.decoders.hierarchical_decoder import HierarchicalDecoder
 from hicmae.models.encoders import AudioEncoder, VideoEncoder, keep_visible
 from hicmae.models.fusion.cross_modal_fusion import CrossModalFusionEncoder
 from hicmae.models.layers import Block, CrossSelfBlock
+from hicmae.models.masking import RandomMaskGenerator, TubeMaskGenerator
 from hicmae.registry import MODELS
 
 
@@ -26,16 +25,16 @@ def _audio_encoder(**kw):
     return AudioEncoder(**args)
 
 
-def _masks(fn, batch, *args):
-    rng = np.random.default_rng(0)
-    return torch.from_numpy(np.stack([fn(*args, rng) for _ in range(batch)]))
+def _masks(kind, batch, grid, ratio):
+    gen = torch.Generator().manual_seed(0)
+    return kind(ratio)(grid, batch, 'cpu', gen)
 
 
 def test_video_encoder_with_mask():
     torch.manual_seed(0)
     enc = _video_encoder(out_indices=(1, 3))
     assert enc.num_patches == 32
-    mask = _masks(tube_mask, 2, (2, 4, 4), 0.75)  # 8 of 32 visible
+    mask = _masks(TubeMaskGenerator, 2, (2, 4, 4), 0.75)  # 8 of 32 visible
     tokens, inters = enc(torch.randn(2, 3, 4, 64, 64), mask)
     assert tokens.shape == (2, 8, 32)
     assert len(inters) == 2
@@ -51,7 +50,7 @@ def test_audio_encoder_with_and_without_mask():
                             num_heads=2, out_indices=(0, )))
     assert enc.num_patches == 8
     x = torch.randn(3, 1, 64, 32)
-    mask = _masks(random_mask, 3, 8, 0.5)
+    mask = _masks(RandomMaskGenerator, 3, (8, ), 0.5)
     tokens, inters = enc(x, mask)
     assert tokens.shape == (3, 4, 32) and len(inters) == 1
     full, inters_full = enc(x)
@@ -129,7 +128,7 @@ def test_with_cp_gives_identical_outputs_and_gradients():
     ckpt = _video_encoder(out_indices=(1, ), with_cp=True)
     ckpt.load_state_dict(plain.state_dict())
     x = torch.randn(2, 3, 4, 64, 64)
-    mask = _masks(tube_mask, 2, (2, 4, 4), 0.5)
+    mask = _masks(TubeMaskGenerator, 2, (2, 4, 4), 0.5)
     outs = []
     for enc in (plain, ckpt):
         enc.train()
@@ -179,9 +178,7 @@ def _decoder(num_skips=3, depth=4):
 
 
 def _dec_inputs(batch=2, hidden=8, n=12):
-    rng = np.random.default_rng(0)
-    mask = torch.from_numpy(np.stack([random_mask(n, hidden / n, rng)
-                                      for _ in range(batch)]))
+    mask = _masks(RandomMaskGenerator, batch, (n, ), hidden / n)
     x_vis = torch.randn(batch, n - hidden, 32)
     skips = [torch.randn(batch, n - hidden, 32) for _ in range(3)]
     return x_vis, mask, skips

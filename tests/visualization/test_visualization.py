@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from hicmae.datasets.transforms import random_mask
 from hicmae.engine.hooks import ReconstructionVisHook
+from hicmae.models.masking import RandomMaskGenerator
 from hicmae.registry import VISUALIZERS
 from hicmae.structures import AVDataSample
 from hicmae.visualization import (draw_confusion_matrix, draw_curves,
@@ -137,11 +137,9 @@ def _expected_hidden(mask: np.ndarray, grid, patch) -> np.ndarray:
 ])
 def test_panels_differ_from_the_input_exactly_in_hidden_patches(
         grid, patch, channels):
-    rng = np.random.default_rng(1)
-    n = int(np.prod(grid))
     # not a tube mask: a wrong temporal layout must show as well
-    mask = torch.from_numpy(np.stack([random_mask(n, 0.5, rng)
-                                      for _ in range(2)]))
+    mask = RandomMaskGenerator(0.5)(grid, 2, 'cpu',
+                                    torch.Generator().manual_seed(1))
     shape = [g * p for g, p in zip(grid, patch)]
     x = torch.rand(2, channels, *shape)
     hidden_count = int(mask[0].sum())
@@ -329,6 +327,26 @@ def test_hook_draws_every_interval_and_restores_train_mode(build_tiny,
     # the fixed batch is the first iteration's first 3 clips
     assert torch.equal(hook._kept['inputs']['video'],
                        first['inputs']['video'][:3])
+
+
+def test_hook_keeps_the_masks_of_its_fixed_batch(build_tiny, make_batch):
+    """Clips without masks get masks once, from a private generator: the
+    pictures show the same hidden tokens each time and the training
+    stream is not touched."""
+    model = build_tiny()
+    model.train()
+    hook = ReconstructionVisHook(interval=1, num_samples=2)
+    runner = _fake_runner(model, it=0)
+    batch = make_batch(2, with_masks=False)
+    state = torch.get_rng_state()
+    hook.after_train_iter(runner, 0, batch)
+    kept = hook._kept['data_samples'][0].video_mask.clone()
+    runner.iter = 1
+    hook.after_train_iter(runner, 1, make_batch(2, seed=1, with_masks=False))
+    assert len(runner.visualizer.images) == 4
+    assert torch.equal(hook._kept['data_samples'][0].video_mask, kept)
+    assert torch.equal(state, torch.get_rng_state())
+    assert 'video_mask' not in batch['data_samples'][0]
 
 
 def test_hook_stays_idle_without_reconstruct(make_batch):

@@ -13,14 +13,14 @@
 
 ``model`` times ``train_step`` (forward, backward, AdamW step) of the
 pre-training model at the paper's input size (16x160x160 video, 256x128
-fbank, masks 0.9 / 0.8) on generated batches, every combination of the
-options in its own subprocess, so each peak-memory figure is that case's
-alone: on CPU the peak RSS of the process and the peak of live tensors
-(PyTorch's memory tracker, one extra step), on GPU
+fbank, masks 0.9 / 0.8 drawn by the model) on generated batches, every
+combination of the options in its own subprocess, so each peak-memory
+figure is that case's alone: on CPU the peak RSS of the process and the
+peak of live tensors (PyTorch's memory tracker, one extra step), on GPU
 ``torch.cuda.max_memory_allocated``; with ``--loader`` it trains on
 batches of the real loader and reports the data-wait share of the step.
 ``data`` times the pre-training pipeline (decode, face crop, multi-scale
-crop, fbank, masks, pack) on generated VoxCeleb2-like clips for each source
+crop, fbank, pack) on generated VoxCeleb2-like clips for each source
 (mp4, frame folders + wav, packed shards) and repeated sampling k: clips/s
 per worker and with ``--workers`` processes, the ratio to mp4, disk bytes
 per clip and packing time (see ``pretrain_data_bench.py``);
@@ -53,10 +53,8 @@ def _model_cfg(size: str, attn: str, with_cp):
 
 
 def _batch(model, batch: int, device):
-    import numpy as np
     import torch
 
-    from hicmae.datasets.transforms import random_mask, tube_mask
     from hicmae.structures import AVDataSample
     venc, aenc = model.video_encoder, model.audio_encoder
     t, h, w = venc.patch_embed.grid_size
@@ -66,10 +64,9 @@ def _batch(model, batch: int, device):
     video = torch.randint(0, 256, (batch, 3, t * pt, h * ph, w * pw),
                           dtype=torch.uint8)
     audio = torch.randn(batch, 1, at * apt, af * apf)
-    rng = np.random.default_rng(0)
-    samples = [AVDataSample().set_masks(tube_mask((t, h, w), 0.9, rng),
-                                        random_mask(at * af, 0.8, rng))
-               for _ in range(batch)]
+    # no masks in the samples: the model draws them with its generators
+    # (the paper's ratios, from the model config), as in training
+    samples = [AVDataSample() for _ in range(batch)]
     return dict(inputs=dict(video=video, audio=audio), data_samples=samples)
 
 

@@ -41,7 +41,6 @@ import time
 from functools import partial
 from typing import Dict, List, Optional
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -101,24 +100,22 @@ def _authors_model() -> torch.nn.Module:
 
 def prepare(args: argparse.Namespace) -> int:
     """Save the shared weights, batch and masks to ``args.work``."""
-    # our mask functions are imported before the authors' folder is on the
-    # path; they are the same tube / uniform masks as the authors' ones
-    from hicmae.datasets.transforms import random_mask, tube_mask
+    # our mask generators are imported before the authors' folder is on
+    # the path; they are the same tube / uniform masks as the authors' ones
+    from hicmae.models.masking import RandomMaskGenerator, TubeMaskGenerator
     _authors_path(args)
     torch.manual_seed(0)
     state = _authors_model().state_dict()
     gen = torch.Generator().manual_seed(0)
     raw = torch.randint(0, 256, (args.batch, 3, 16, 160, 160),
                         dtype=torch.uint8, generator=gen)
-    rng = np.random.default_rng(0)
-    vmask = np.stack([tube_mask((8, 10, 10), 0.9, rng)
-                      for _ in range(args.batch)])
-    amask = np.stack([random_mask(128, 0.8, rng) for _ in range(args.batch)])
+    masks = torch.Generator().manual_seed(0)
+    vmask = TubeMaskGenerator(0.9)((8, 10, 10), args.batch, 'cpu', masks)
+    amask = RandomMaskGenerator(0.8)((16, 8), args.batch, 'cpu', masks)
     torch.save(dict(
         state_dict=state, video=(raw.float() / 255 - MEAN) / STD,
         audio=torch.randn(args.batch, 1, 256, 128, generator=gen),
-        video_mask=torch.from_numpy(vmask),
-        audio_mask=torch.from_numpy(amask)),
+        video_mask=vmask, audio_mask=amask),
         osp.join(args.work, 'shared.pt'))
     return 0
 

@@ -86,19 +86,14 @@ def _bench_model_cfg(args) -> dict:
 
 
 def _loader(model, batch: int, num_batches: int, workers: int):
-    """Generated tensors through the pre-training pipeline (masks made on
-    the host, as with real data) and MMEngine's collate."""
+    """Generated tensors packed as the pre-training pipeline packs them
+    and MMEngine's collate; the model draws the masks on the device."""
     from mmengine.dataset import default_collate
     from torch.utils.data import DataLoader
 
     from hicmae.registry import DATASETS
     video, audio = model.video_encoder, model.audio_encoder
-    pipeline = [
-        dict(type='GenerateTubeMask', grid=video.patch_embed.grid_size,
-             mask_ratio=0.9),
-        dict(type='GenerateRandomMask', num_tokens=audio.num_patches,
-             mask_ratio=0.8),
-        dict(type='PackAVInputs')]
+    pipeline = [dict(type='PackAVInputs')]
     size = video.patch_embed.grid_size[1] * video.patch_embed.patch_size[1]
     frames = video.patch_embed.grid_size[0] * video.patch_embed.patch_size[0]
     audio_size = tuple(g * p for g, p in zip(audio.patch_embed.grid_size,

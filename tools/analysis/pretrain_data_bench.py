@@ -6,7 +6,8 @@ audio): ``mp4`` (video with its AAC track), ``frames`` (JPEG frame folder +
 ``tools/data/pack_pretrain_shards.py`` with the VoxCeleb2 face crop). Every
 source runs the paper's pipeline: 16 frames at stride 4, the face region
 (rows 0:160, cols 32:192: ``FixedCrop`` for the files, done at packing for
-the shards), multi-scale crop to 160x160, 256x128 fbank, both masks.
+the shards), multi-scale crop to 160x160, 256x128 fbank (the model draws
+the masks).
 """
 import os
 import os.path as osp
@@ -34,8 +35,6 @@ def pretrain_pipeline(size_px: int, source_px: int) -> List[dict]:
     for t in pipeline:
         if t['type'] == 'MultiScaleCrop':
             t['output_size'] = size_px
-        if t['type'] == 'GenerateTubeMask':
-            t['grid'] = (t['grid'][0], size_px // 16, size_px // 16)
     if not any(t['type'] == 'FixedCrop' for t in pipeline):
         at = [t['type'] for t in pipeline].index('DecodeFrames') + 1
         pipeline.insert(at, dict(type='FixedCrop', box=face_box(source_px)))

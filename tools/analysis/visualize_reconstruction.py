@@ -5,11 +5,12 @@
         [--max-frames 8] [--device cuda|cpu] [--cfg-options k=v ...]
 
 Runs the first clips of the config's train (or val) set through its
-pipeline, masks included, and the pre-training model of CHECKPOINT, and
-writes one PNG per clip to DIR (default: work_dirs/<config name>/
-reconstruction): rows input, masked input, reconstruction and target, for
-a few video frames and the log-mel filterbank. A clip that cannot be
-loaded is reported and the next one is taken.
+pipeline and the pre-training model of CHECKPOINT (which draws the masks,
+seeded by --seed), and writes one PNG per clip to DIR (default:
+work_dirs/<config name>/reconstruction): rows input, masked input,
+reconstruction and target, for a few video frames and the log-mel
+filterbank. A clip that cannot be loaded is reported and the next one is
+taken.
 """
 import argparse
 import os

@@ -1,13 +1,12 @@
 # Pre-training pipeline of the paper: 16 frames from a random start with an
 # exact stride of 4 (start + 4i, the authors' pre-training sampler),
 # multi-scale crop to 160x160; the audio those frames cover, gain
-# x(Beta(10, 10) + 0.5), as a 256x128 Kaldi fbank; video tube masking 0.9,
-# audio random masking 0.8. VoxCeleb2 adds the authors' fixed face crop
+# x(Beta(10, 10) + 0.5), as a 256x128 Kaldi fbank. The masks (video tube
+# 0.9, audio random 0.8) are drawn by the model (model.video_masking,
+# model.audio_masking). VoxCeleb2 adds the authors' fixed face crop
 # (voxceleb2_pretrain.py).
 num_frames, frame_interval, img_size = 16, 4, 160
 num_mel_bins, audio_length = 128, 256
-video_grid = (num_frames // 2, img_size // 16, img_size // 16)
-audio_tokens = (audio_length // 16) * (num_mel_bins // 16)
 
 train_pipeline = [
     dict(type='OpenVideo'),
@@ -22,7 +21,5 @@ train_pipeline = [
     dict(type='KaldiFbank', num_mel_bins=num_mel_bins,
          target_length=audio_length),
     dict(type='NormalizeFbank'),
-    dict(type='GenerateTubeMask', grid=video_grid, mask_ratio=0.9),
-    dict(type='GenerateRandomMask', num_tokens=audio_tokens, mask_ratio=0.8),
     dict(type='PackAVInputs'),
 ]

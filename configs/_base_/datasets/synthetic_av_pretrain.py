@@ -5,7 +5,6 @@ _base_ = ['./av_pretrain_pipeline.py']
 
 data_root = 'data/synthetic'
 img_size = 64
-video_grid = (8, img_size // 16, img_size // 16)
 
 train_pipeline = [
     dict(type='OpenVideo'),
@@ -17,8 +16,6 @@ train_pipeline = [
     dict(type='CropAudioSpan'),
     dict(type='KaldiFbank', num_mel_bins=128, target_length=256),
     dict(type='NormalizeFbank'),
-    dict(type='GenerateTubeMask', grid=video_grid, mask_ratio=0.9),
-    dict(type='GenerateRandomMask', num_tokens=128, mask_ratio=0.8),
     dict(type='PackAVInputs'),
 ]
 

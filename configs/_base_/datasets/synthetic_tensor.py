@@ -1,14 +1,8 @@
 # Generated tensors (no files): smoke runs and throughput benchmarks.
-# Input sizes follow the model's; masks: video tube 0.9, audio random 0.8.
+# Input sizes follow the model's; the model draws the masks.
 num_frames, img_size, audio_size = 16, 160, (256, 128)
-video_grid = (num_frames // 2, img_size // 16, img_size // 16)
-audio_tokens = (audio_size[0] // 16) * (audio_size[1] // 16)
 
-train_pipeline = [
-    dict(type='GenerateTubeMask', grid=video_grid, mask_ratio=0.9),
-    dict(type='GenerateRandomMask', num_tokens=audio_tokens, mask_ratio=0.8),
-    dict(type='PackAVInputs'),
-]
+train_pipeline = [dict(type='PackAVInputs')]
 
 train_dataloader = dict(
     batch_size=8,

@@ -23,10 +23,6 @@ train_pipeline = [
     dict(type='AudioGain'),
     dict(type='KaldiFbank', num_mel_bins=128, target_length=256),
     dict(type='NormalizeFbank'),
-    dict(type='GenerateTubeMask', grid={{_base_.video_grid}},
-         mask_ratio=0.9),
-    dict(type='GenerateRandomMask', num_tokens={{_base_.audio_tokens}},
-         mask_ratio=0.8),
     dict(type='PackAVInputs'),
 ]
 

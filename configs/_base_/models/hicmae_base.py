@@ -31,6 +31,10 @@ model = dict(
         unnormalize_mean=(0.485, 0.456, 0.406),
         unnormalize_std=(0.229, 0.224, 0.225)),
     audio_head=dict(type='ReconstructionHead', norm_pix=True),
+    # masks drawn in the model over the encoders' patch grids (the paper's
+    # ratios); change one with --cfg-options model.video_masking.ratio=0.75
+    video_masking=dict(type='TubeMaskGenerator', ratio=0.9),
+    audio_masking=dict(type='RandomMaskGenerator', ratio=0.8),
     contrastive_head=dict(
         type='HierarchicalContrastiveHead',
         loss=dict(type='InfoNCELoss', temperature=0.07,

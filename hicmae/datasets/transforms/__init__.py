@@ -5,8 +5,6 @@ from .audio_loading import CropAudioSpan, LoadAudio, read_track, read_wav
 from .face_crop import FaceCrop
 from .fallbacks import note_fallback
 from .formatting import PackAVInputs
-from .masking import (GenerateRandomMask, GenerateTubeMask, random_mask,
-                      tube_mask)
 from .rand_augment import VideoRandAugment
 from .random_erasing import ClipRandomErasing
 from .video_loading import (DecodeFrames, DecordVideoReader, FrameFolderReader,
@@ -20,7 +18,6 @@ __all__ = [
     'KaldiFbank', 'NormalizeFbank',
     'CropAudioSpan', 'LoadAudio', 'read_track', 'read_wav', 'FaceCrop',
     'PackAVInputs',
-    'GenerateRandomMask', 'GenerateTubeMask', 'random_mask', 'tube_mask',
     'DecodeFrames', 'DecordVideoReader', 'FrameFolderReader', 'OpenVideo',
     'SampleClip', 'read_bytes', 'CenterCrop', 'Flip', 'MultiScaleCrop',
     'RandomResizedCrop', 'Resize', 'SpatialViewCrop'

@@ -45,7 +45,9 @@ class ReconstructionVisHook(Hook):
         num_samples: clips pictured (at most the batch size).
         fixed_batch: picture the first iteration's clips every time (the
             same clips and masks, so pictures show progress); with
-            ``False`` the current batch's.
+            ``False`` the current batch's. Clips without masks get masks
+            drawn once by the model's generators from a private seeded
+            generator (the training stream is left alone).
         max_frames: video frames shown per clip.
     """
 
@@ -68,12 +70,16 @@ class ReconstructionVisHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         if self._disabled or data_batch is None or not is_main_process():
             return
-        if self._kept is None or not self.fixed_batch:
-            self._kept = slice_batch(data_batch, self.num_samples)
-        if not self.every_n_train_iters(runner, self.interval):
-            return
+        due = self.every_n_train_iters(runner, self.interval)
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
+        if self._kept is None or (due and not self.fixed_batch):
+            self._kept = slice_batch(data_batch, self.num_samples)
+            if callable(getattr(model, 'attach_masks', None)):
+                model.attach_masks(self._kept['data_samples'],
+                                   torch.Generator().manual_seed(0))
+        if not due:
+            return
         if not self._usable(runner, model):
             return
         self.draw(runner, model, self._kept, step=runner.iter + 1)

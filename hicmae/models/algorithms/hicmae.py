@@ -9,25 +9,28 @@ from hicmae.structures import AVDataSample
 from .base_av_model import BaseAVModel
 
 
-def _stack_masks(data_samples: Sequence[AVDataSample], key: str
-                 ) -> torch.Tensor:
-    if not data_samples or not all(key in s for s in data_samples):
-        raise ValueError(f'HiCMAE needs a {key!r} in every data sample; add '
-                         'a masking transform to the pipeline')
-    return torch.stack([s.get(key) for s in data_samples])
-
-
-def _num_hidden(data_samples: Sequence[AVDataSample], modality: str
-                ) -> Optional[int]:
-    """The hidden-token count the masks' producer recorded on the host
-    (``None`` where a sample lacks it: the modules then count, a sync)."""
+def _sample_masks(data_samples: Sequence[AVDataSample], modality: str
+                  ) -> Optional[Tuple[torch.Tensor, Optional[int]]]:
+    """The masks the data samples carry (parity fixtures, fixed-mask
+    tools) and their host-recorded hidden count; ``None`` when no sample
+    carries one."""
+    key = f'{modality}_mask'
+    present = [key in s for s in data_samples or ()]
+    if not any(present):
+        return None
+    if not all(present):
+        raise ValueError(f'{sum(present)} of {len(present)} data samples '
+                         f'carry a {key!r}: give every sample a mask or '
+                         'none (the model then draws them)')
+    masks = torch.stack([s.get(key) for s in data_samples])
+    # None where a sample lacks the count: the modules then count, a sync
     counts = {s.metainfo.get(f'{modality}_num_hidden') for s in data_samples}
     if None in counts:
-        return None
+        return masks, None
     if len(counts) > 1:
         raise ValueError(f'every sample must hide the same number of '
                          f'{modality} tokens, got {sorted(counts)}')
-    return counts.pop()
+    return masks, counts.pop()
 
 
 def _head_view(head, inputs: torch.Tensor, mask: torch.Tensor,
@@ -56,13 +59,21 @@ class HiCMAE(BaseAVModel):
     targets.
 
     Sub-module configs are completed from the encoders (widths, token
-    counts, patch sizes), so a config only states what it changes.
+    counts, patch sizes), so a config only states what it changes. The
+    masks are drawn here, on the inputs' device, by the ``*_masking``
+    generators over the encoders' patch grids (``grid_size``); masks the
+    data samples already carry (``video_mask`` / ``audio_mask``) take
+    precedence.
 
     Args:
         video_encoder / audio_encoder: encoder configs.
         fusion: cross-modal fusion encoder config.
         video_decoder / audio_decoder: decoder configs.
         video_head / audio_head: reconstruction head configs.
+        video_masking / audio_masking: mask generator configs
+            (:mod:`hicmae.models.masking`), e.g.
+            ``dict(type='TubeMaskGenerator', ratio=0.9)``; ``None``: every
+            batch must carry its own masks.
         contrastive_head: HCMCL head config; ``None`` disables HCMCL.
         contrastive_layers: 0-based encoder blocks aligned by HCMCL.
         skip_layers: 0-based encoder blocks the decoders attend to, shallow
@@ -75,7 +86,9 @@ class HiCMAE(BaseAVModel):
 
     def __init__(self, video_encoder: dict, audio_encoder: dict, fusion: dict,
                  video_decoder: dict, audio_decoder: dict, video_head: dict,
-                 audio_head: dict, contrastive_head: Optional[dict] = None,
+                 audio_head: dict, video_masking: Optional[dict] = None,
+                 audio_masking: Optional[dict] = None,
+                 contrastive_head: Optional[dict] = None,
                  contrastive_layers: Sequence[int] = (3, 6, 9),
                  skip_layers: Sequence[int] = (3, 6, 9),
                  data_preprocessor: Optional[dict] = None,
@@ -111,6 +124,18 @@ class HiCMAE(BaseAVModel):
                  **audio_head))
         self.contrastive_head = MODELS.build(contrastive_head) \
             if contrastive_head is not None else None
+        self.video_masking = self._masking(video_masking, self.video_encoder)
+        self.audio_masking = self._masking(audio_masking, self.audio_encoder)
+
+    @staticmethod
+    def _masking(cfg: Optional[dict], encoder):
+        """Build a mask generator and try it on the encoder's grid now, so
+        a wrong pairing (a tube over a spectrogram) fails at build time."""
+        if cfg is None:
+            return None
+        masking = MODELS.build(cfg)
+        masking.num_hidden(encoder.patch_embed.grid_size)
+        return masking
 
     def _decoder_cfg(self, cfg: dict, encoder, channels: int) -> dict:
         patch = encoder.patch_embed.patch_size
@@ -153,15 +178,52 @@ class HiCMAE(BaseAVModel):
             con_audio=[self._layer(a_feats, i)
                        for i in self.contrastive_layers])
 
+    def _mask(self, modality: str, x: torch.Tensor,
+              data_samples: Sequence[AVDataSample]
+              ) -> Tuple[torch.Tensor, Optional[int]]:
+        """One modality's mask and hidden count: the samples' own, else
+        drawn on ``x``'s device by the generator (count known on the
+        host)."""
+        given = _sample_masks(data_samples, modality)
+        if given is not None:
+            return given[0].to(x.device), given[1]
+        masking = getattr(self, f'{modality}_masking')
+        if masking is None:
+            raise ValueError(f'HiCMAE has no {modality}_masking and the data '
+                             f'samples carry no {modality}_mask: set '
+                             f'model.{modality}_masking in the config')
+        grid = getattr(self, f'{modality}_encoder').patch_embed.grid_size
+        return (masking(grid, x.shape[0], x.device),
+                masking.num_hidden(grid))
+
+    def attach_masks(self, data_samples: Sequence[AVDataSample],
+                     generator: Optional[torch.Generator] = None
+                     ) -> Sequence[AVDataSample]:
+        """Give samples that carry no masks masks drawn now, on the CPU
+        (with ``generator``: without touching the training stream), so
+        every later pass over them hides the same tokens (pictures of one
+        batch over training, fixed-mask comparisons)."""
+        for modality in ('video', 'audio'):
+            if _sample_masks(data_samples, modality) is not None:
+                continue
+            masking = getattr(self, f'{modality}_masking')
+            if masking is None:
+                continue
+            grid = getattr(self, f'{modality}_encoder').patch_embed.grid_size
+            masks = masking(grid, len(data_samples), 'cpu', generator)
+            for sample, mask in zip(data_samples, masks):
+                sample.set_field(mask, f'{modality}_mask',
+                                 dtype=torch.Tensor)
+                sample.set_metainfo(
+                    {f'{modality}_num_hidden': masking.num_hidden(grid)})
+        return data_samples
+
     def _unpack(self, inputs: dict, data_samples
                 ) -> Tuple[torch.Tensor, ...]:
-        return (inputs['video'], inputs['audio'],
-                _stack_masks(data_samples, 'video_mask').to(
-                    inputs['video'].device),
-                _stack_masks(data_samples, 'audio_mask').to(
-                    inputs['audio'].device),
-                _num_hidden(data_samples, 'video'),
-                _num_hidden(data_samples, 'audio'))
+        video, audio = inputs['video'], inputs['audio']
+        v_mask, v_hidden = self._mask('video', video, data_samples)
+        a_mask, a_hidden = self._mask('audio', audio, data_samples)
+        return video, audio, v_mask, a_mask, v_hidden, a_hidden
 
     def loss(self, inputs: dict, data_samples: Sequence[AVDataSample]
              ) -> Dict[str, torch.Tensor]:
@@ -185,7 +247,8 @@ class HiCMAE(BaseAVModel):
 
         ``pred_video`` / ``pred_audio`` are ``(N_hidden, values)`` in the
         target space of the heads, next to ``target_video`` /
-        ``target_audio``, for pictures and reconstruction metrics.
+        ``target_audio``, for pictures and reconstruction metrics; the
+        samples also get the masks used (``video_mask`` / ``audio_mask``).
         """
         video, audio, v_mask, a_mask, v_hidden, a_hidden = self._unpack(
             inputs, data_samples)
@@ -194,6 +257,12 @@ class HiCMAE(BaseAVModel):
         v_target = self.video_head.target(video, v_mask, v_hidden)
         a_target = self.audio_head.target(audio, a_mask, a_hidden)
         for i, sample in enumerate(data_samples):
+            # the masks the predictions belong to (drawn ones included)
+            sample.set_field(v_mask[i], 'video_mask')
+            sample.set_field(a_mask[i], 'audio_mask')
+            if v_hidden is not None and a_hidden is not None:
+                sample.set_metainfo(dict(video_num_hidden=v_hidden,
+                                         audio_num_hidden=a_hidden))
             sample.set_field(out['pred_video'][i], 'pred_video')
             sample.set_field(out['pred_audio'][i], 'pred_audio')
             sample.set_field(v_target[i], 'target_video')
