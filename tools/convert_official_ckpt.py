@@ -1,4 +1,5 @@
-"""Convert the authors' HiCMAE checkpoints, or verify against a fixture.
+"""Convert the authors' HiCMAE or AVF-MAE++ checkpoints, or verify against
+a fixture.
 
     python tools/convert_official_ckpt.py SRC.pth DST.pth
     python tools/convert_official_ckpt.py --verify FIXTURE.pt [--atol 1e-4]
@@ -8,7 +9,10 @@ written as ``{'state_dict': ..., 'meta': ...}`` for ``load_from`` or
 ``init_cfg``. ``--verify`` builds this package's model from a reference
 fixture's ``config``, loads the converted ``state_dict``, runs the fixture's
 inputs in eval mode and prints the largest absolute difference of every
-output and loss term; it exits 1 if any exceeds ``--atol``.
+output and loss term; it exits 1 if any exceeds ``--atol``. AVF-MAE++
+checkpoints and fixtures (XuecWu/AVF-MAE) are told from HiCMAE's by their
+keys; their fixtures are compared output by output, in train and eval mode
+(see :mod:`hicmae.utils.avf_parity`).
 """
 import argparse
 import os.path as osp
@@ -20,6 +24,8 @@ import torch
 from hicmae.registry import MODELS
 from hicmae.utils import (convert_official_state_dict, register_all_modules,
                           safe_torch_load)
+from hicmae.utils.avf_parity import avf_fixture_diffs, is_avf_fixture
+from hicmae.utils.official_checkpoint_avf import is_avf_state_dict
 from hicmae.utils.official_config import (finetune_model_cfg, fixture_kind,
                                           pretrain_model_cfg)
 
@@ -31,9 +37,11 @@ def convert(src: str, dst: str) -> int:
     if not isinstance(state, dict) or not state:
         raise ValueError(f'{src}: no state dict under "model" or at the top')
     converted = convert_official_state_dict(state)
+    layout = 'XuecWu/AVF-MAE' if is_avf_state_dict(state) else \
+        'sunlicai/HiCMAE'
     torch.save(dict(state_dict=converted,
                     meta=dict(converted_from=osp.basename(src),
-                              source_layout='sunlicai/HiCMAE')), dst)
+                              source_layout=layout)), dst)
     print(f'converted {len(converted)} tensors: {src} -> {dst}')
     return 0
 
@@ -101,10 +109,13 @@ def build_from_fixture(fx: dict) -> Tuple[torch.nn.Module, Dict]:
 
 def verify(path: str, atol: float) -> int:
     fx = safe_torch_load(path)
-    model, _ = build_from_fixture(fx)
-    with torch.no_grad():
-        diffs = _pretrain_diffs(model, fx) if fixture_kind(fx) == \
-            'pretrain' else _finetune_diffs(model, fx)
+    if is_avf_fixture(fx):
+        diffs = list(avf_fixture_diffs(fx).items())
+    else:
+        model, _ = build_from_fixture(fx)
+        with torch.no_grad():
+            diffs = _pretrain_diffs(model, fx) if fixture_kind(fx) == \
+                'pretrain' else _finetune_diffs(model, fx)
     width = max(len(name) for name, _ in diffs)
     failed = [name for name, diff in diffs if not diff <= atol]
     for name, diff in diffs:

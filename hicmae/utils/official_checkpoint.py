@@ -13,6 +13,8 @@ from typing import Dict, List, Tuple
 
 import torch
 
+from .official_checkpoint_avf import convert_avf_state_dict, is_avf_state_dict
+
 # (official prefix, our prefix); longest official prefixes first so that
 # 'encoder_to_decoder_audio.' wins over 'encoder_to_decoder.' and 'encoder.'.
 _PREFIXES: List[Tuple[str, str]] = [
@@ -57,9 +59,12 @@ def official_to_ours(key: str) -> str:
 
 def convert_official_state_dict(state_dict: Dict[str, torch.Tensor]
                                 ) -> Dict[str, torch.Tensor]:
-    """Rename an official state dict; raises on keys it does not know."""
+    """Rename an official state dict (HiCMAE's, or AVF-MAE++'s, told by
+    its keys); raises on keys it does not know."""
     if 'model' in state_dict and isinstance(state_dict['model'], dict):
         state_dict = state_dict['model']
+    if is_avf_state_dict(state_dict):
+        return convert_avf_state_dict(state_dict)
     out = {}
     for key, value in state_dict.items():
         if key.startswith('module.'):  # saved from a DDP wrapper

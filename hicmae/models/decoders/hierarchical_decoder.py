@@ -80,8 +80,11 @@ class HierarchicalDecoder(BaseModule):
 
     def forward(self, x_vis: torch.Tensor, mask: torch.Tensor,
                 skips: Sequence[torch.Tensor] = (),
-                num_hidden: Optional[int] = None) -> torch.Tensor:
-        """Predict the hidden tokens.
+                num_hidden: Optional[int] = None,
+                decode_mask: Optional[torch.Tensor] = None,
+                num_skipped: Optional[int] = None) -> torch.Tensor:
+        """Predict the hidden tokens (or, with a decoder mask, the decoded
+        ones).
 
         Args:
             x_vis: ``(B, N_vis, in_dims)`` visible encoder tokens, in the
@@ -91,10 +94,16 @@ class HierarchicalDecoder(BaseModule):
                 in_dims)``, shallow to deep.
             num_hidden: hidden tokens per sample; read from ``mask`` (a
                 device sync) when ``None``.
+            decode_mask: dual masking: ``(B, N)`` bool, ``True`` = not
+                decoded. One mask token goes to every *decoded* position,
+                whether the encoder saw it or not (so a visible token can
+                enter both as itself and as a mask token), and those are
+                predicted. ``None``: the hidden positions are decoded.
+            num_skipped: positions per sample left out by ``decode_mask``.
 
         Returns:
-            ``(B, N_hidden, out_channels)`` predictions in the order of
-            ``mask``.
+            ``(B, N_hidden or N_decoded, out_channels)`` predictions in
+            token order.
         """
         if len(skips) != self.num_skips:
             raise ValueError(f'decoder expects {self.num_skips} skip '
@@ -103,6 +112,9 @@ class HierarchicalDecoder(BaseModule):
         pos = self.pos_embed.to(x_vis.dtype).expand(b, -1, -1)
         check_mask(mask, b, pos.shape[1])
         visible, hidden = split_indices(mask, num_hidden)
+        if decode_mask is not None:
+            check_mask(decode_mask, b, pos.shape[1])
+            hidden = split_indices(decode_mask, num_skipped)[0]
         pos_vis = gather_tokens(pos, visible)
         pos_hid = gather_tokens(pos, hidden)
         x = torch.cat([self.embed(x_vis) + pos_vis,

@@ -114,3 +114,24 @@ class ReconstructionHead(BaseModule):
                              'out_channels must equal prod(patch_size) * C')
         err = pred.float() - target
         return self.loss_weight * err.pow(2).mean()
+
+    def dual_mask_loss(self, pred: torch.Tensor, inputs: torch.Tensor,
+                       mask: torch.Tensor, decode_mask: torch.Tensor,
+                       num_skipped: Optional[int] = None) -> torch.Tensor:
+        """Dual masking: ``pred`` holds the *decoded* tokens (``decode_mask``
+        False, token order); the squared error, averaged per token, is
+        averaged over those of them the encoder did not see (``mask``
+        True), as VideoMAE V2 / AVF-MAE++."""
+        num_decoded = None if num_skipped is None else \
+            decode_mask.shape[1] - num_skipped
+        target = self.target(inputs, ~decode_mask, num_decoded)
+        if pred.shape != target.shape:
+            raise ValueError(f'prediction {tuple(pred.shape)} and target '
+                             f'{tuple(target.shape)} of the decoded tokens '
+                             'differ')
+        decoded = split_indices(~decode_mask, num_decoded)[1]
+        counted = gather_tokens(mask, decoded).float()
+        per_token = (pred.float() - target).pow(2).mean(dim=-1)
+        # clamp: a batch where every decoded token was visible gives 0
+        return self.loss_weight * (per_token * counted).sum() / \
+            counted.sum().clamp(min=1)
