@@ -7,15 +7,15 @@
 # tools/data/crop_faces.py). On the whole frames (lists/<split>.txt) the
 # face is a third of the frame width and the mouth a few pixels inside one
 # of 16 patches: the video branch then memorises each clip's background
-# and does not learn the mouth (README, "Why the video pathway learned
-# little").
+# and does not learn the mouth (docs/results.md, "Why the Tiny recipes
+# read face crops").
 # Audio-only / video-only: model.video_encoder=None / model.audio_encoder=None
 # Unlike the Base recipes (made for a 99.6 M model pre-trained on a million
 # clips), this 4-block model pre-trained on 216 clips learns faster without
 # mixup and without layer-wise lr decay, at lr 5e-4 (at 2e-3 the video
-# branch does not learn: README) for 10 epochs (on face crops validation
-# WAR reached 100 % by epoch 10, and 30 epochs would not fit the demo's
-# 15 minutes on 2 cores).
+# branch does not learn: docs/results.md) for 10 epochs (on face crops
+# validation WAR reached 100 % by epoch 10, and 30 epochs would not fit
+# the demo's 15 minutes on 2 cores).
 _base_ = [
     '../_base_/models/hicmae_base_finetune.py',
     '../_base_/datasets/av_emotion_loaders.py',

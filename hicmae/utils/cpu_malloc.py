@@ -5,8 +5,9 @@ own adjustment) with fresh ``mmap`` pages and unmaps them on free. A training
 step allocates and frees the same large activations every iteration, so the
 kernel faults in and zeroes every one of their pages again at every step: at
 batch 8 of HiCMAE-Base pre-training on CPU that was a quarter of the step
-time (see ``tools/analysis/compare_authors.py`` and the README). Serving
-them from the heap and not trimming it makes later steps reuse the pages.
+time (see ``tools/analysis/compare_authors.py`` and docs/performance.md).
+Serving them from the heap and not trimming it makes later steps reuse the
+pages.
 
 The cost is that the heap keeps its high-water mark: the process's resident
 memory stays near its peak instead of falling between steps.

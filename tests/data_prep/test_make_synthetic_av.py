@@ -188,14 +188,15 @@ def test_deterministic(tiny, tmp_path):
 # sha256 of files of the default set (seed 0, TINY). Frames and audio were
 # recorded from the generator before the second cue set was added: the
 # default must not move. meta.json and the lists were re-recorded when the
-# face crops (faces/, lists/*_faces.txt) were added, with their own digest.
+# face crops (faces/, lists/*_faces.txt) were added, with their own digest;
+# meta.json again when its text said how the crops are cut (ground truth).
 DEFAULT_SHA256 = {
     'audio/train/s00_c1_0000.wav':
         '13b61e2c567b44d9dbf49b56c735c7a98ecfe3c6a8a6f89f89eb6eef02dbf3bf',
     'frames/train/s00_c1_0000':
         'a91c24cb7b34e3d4bd22f34fa76d06b84784e4f924238a404ad85c00cb232f34',
     'meta.json':
-        '16d0ade11b5fb6da1c8f18efa080b2d0910be19d2ca950fecdd1b24321a8bf46',
+        '5d54907be41ecacf2bc1f4df66d6f0564ab02606dbab81ea2f3e2eef297146c5',
     'lists':
         'd2ffe3d2f08b77629792fd4bb486a488988c91a409b9cf8d22aa0cf7756b9b15',
     'faces/train/s00_c1_0000':

@@ -8,8 +8,8 @@ portraits) and
 prints a Markdown table: per case, the frames where the detector found the
 true face (for ``two_faces``: where the largest box found is the larger
 face; for ``no_face``: frames with a false face), the mean box-centre
-error over the true face width, and the time per frame. The README's
-"Face detectors" table is this output.
+error over the true face width, and the time per frame. The "Face
+detectors" table of docs/data_preparation.md is this output.
 """
 import argparse
 import importlib.util

@@ -66,7 +66,9 @@ Layout written under ``out_dir`` (paths in the lists are relative to
     lists/pretrain.txt                   <mp4> (train split, unlabeled)
     lists/{train,val,test}_faces.txt     <face_folder> <wav> <label>
     lists/pretrain_faces.txt             <face_folder> <wav> (train split)
-    faces/<split>/<clip>/img_00001.jpg   64 px face crops of the frames
+    faces/<split>/<clip>/img_00001.jpg   64 px face crops of the frames,
+                                         cut around the drawn head position
+                                         (ground truth, no detector)
     lists/classes.txt                    class names in label order
     meta.json                            parameters, cues, counts
 

@@ -178,9 +178,12 @@ def render_frames(rng: np.random.Generator, face: dict, spk: dict,
 
 def face_crops(clip: RenderedClip, size: int = 64,
                margin: float = 1.15) -> List[np.ndarray]:
-    """Square face crops that follow the head, ``size`` pixels: what
-    ``tools/data/crop_faces.py`` makes of a real video (a face detector's
-    box, tracked and enlarged by a margin).
+    """Square face crops that follow the head, ``size`` pixels, cut around
+    the head position this generator drew (ground truth), not found by a
+    face detector. They stand in for what ``tools/data/crop_faces.py``
+    makes of a real video (a detector's box, tracked and enlarged by a
+    margin); on these drawn faces they are tighter than the boxes of
+    OpenCV's SSD detector.
 
     The box is centred on the head in every frame and ``margin`` times the
     head's width (the same side throughout the clip), so it holds brows,

@@ -61,9 +61,10 @@ def build_meta(cues: CueSet, num_per_class: int, seed: int, size: int,
                   'lists/<split>_faces.txt, lists/pretrain_faces.txt: the '
                   'same with faces/ folders and wavs',
             faces='faces/<split>/<clip>/img_%05d.jpg: 64 px face crops '
-                  'of the frames (a square of 1.15 head widths that '
-                  'follows the head), what tools/data/crop_faces.py makes '
-                  'of a real video',
+                  'of the frames, a square of 1.15 head widths cut around '
+                  'the head position the generator drew (ground truth), '
+                  'not found by a face detector; tools/data/crop_faces.py '
+                  'makes the crops of a real video',
         ),
         counts={split: dict(total=len(records[split]),
                             per_class={name: sum(r['label'] == label

@@ -111,11 +111,12 @@ def check_dataset_paths(dataset: dict, name: str) -> None:
     if root and '://' not in root and not osp.isdir(root):
         raise ConfigError(
             f'{name}: data_root {root!r} does not exist. Prepare the data '
-            '(README: "Preparing data") or point the config at it with '
+            '(docs/data_preparation.md) or point the config at it with '
             f'--cfg-options train_dataloader.dataset.data_root=PATH')
     path = ann_file if osp.isabs(ann_file) or not root else \
         osp.join(root, ann_file)
     if '://' not in path and not osp.isfile(path):
         raise ConfigError(
-            f'{name}: list file {path!r} does not exist. Build it (README: '
-            '"Preparing data") or set train_dataloader.dataset.ann_file')
+            f'{name}: list file {path!r} does not exist. Build it '
+            '(docs/data_preparation.md) or set '
+            'train_dataloader.dataset.ann_file')
