@@ -93,10 +93,11 @@ def test_test_windows_start_at_the_truncated_step():
     assert firsts == [0, 12, 28]
 
 
-def test_flip_probability():
-    flip = Flip(0.5)
+@pytest.mark.parametrize('ratio', [0.5, 0.2])
+def test_flip_probability(ratio):
+    flip = Flip(ratio)
     np.random.seed(0)
     img = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
     flipped = [not np.array_equal(
         flip.transform(dict(imgs=[img]))['imgs'][0], img) for _ in range(2000)]
-    assert np.mean(flipped) == pytest.approx(0.5, abs=0.04)
+    assert np.mean(flipped) == pytest.approx(ratio, abs=0.04)
