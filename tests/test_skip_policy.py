@@ -57,3 +57,20 @@ def test_allow_list_is_short_and_by_node_id():
         'tests/models/test_recognizer.py::test_loads')]
     assert unexpected_skips(reports) == [
         'tests/models/test_recognizer.py::test_loads']
+
+
+def test_ci_lints_and_fails_on_skips_and_make_has_the_fast_loop():
+    root = TESTS.parent
+    ci = (root / '.ci' / 'run').read_text()
+    assert 'make lint' in ci and 'make test' in ci
+    assert 'export HICMAE_FAIL_ON_SKIP=1' in ci
+    make = (root / 'Makefile').read_text()
+    assert "pytest -q -m 'not slow' tests" in make  # make test-fast
+    assert 'pytest -q tests\n' in make  # make test: everything
+    assert 'flake8 $(LINT_PATHS)' in make
+    assert 'isort --check-only' in make
+    hooks = (root / '.pre-commit-config.yaml').read_text()
+    pins = (root / 'requirements' / 'constraints.txt').read_text()
+    for tool in ('flake8', 'isort'):
+        version = pins.split(f'\n{tool}==')[1].split('\n')[0]
+        assert f'{tool}\n    rev: {version}' in hooks, tool

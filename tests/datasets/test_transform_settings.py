@@ -55,16 +55,20 @@ def test_multi_scale_crop_sizes_and_offsets():
     sizes = [224, 196, 168, 147]
     want = {(sizes[j], sizes[i]) for i in range(4) for j in range(4)
             if abs(i - j) <= 1}
-    seen = set()
+    seen, points = set(), set()
     grid = {(0, 0), (4, 0), (0, 4), (4, 4), (2, 2), (0, 2), (4, 2), (2, 4),
             (2, 0), (1, 1), (3, 1), (1, 3), (3, 3)}
     for _ in range(2000):
         x, y, w, h = crop._crop_box(224, 224)
         seen.add((w, h))
         step_x, step_y = (224 - w) / 4, (224 - h) / 4
-        assert any(x == int(gx * step_x) and y == int(gy * step_y)
-                   for gx, gy in grid), (x, y, w, h)
+        on_grid = {(gx, gy) for gx, gy in grid
+                   if x == int(gx * step_x) and y == int(gy * step_y)}
+        assert on_grid, (x, y, w, h)
+        if (w, h) == (147, 168):  # a size where the 13 points differ
+            points |= on_grid
     assert seen == want
+    assert points == grid  # every grid point is used
 
 
 def test_training_window_ends_in_the_authors_range():
@@ -93,10 +97,11 @@ def test_test_windows_start_at_the_truncated_step():
     assert firsts == [0, 12, 28]
 
 
-def test_flip_probability():
-    flip = Flip(0.5)
+@pytest.mark.parametrize('ratio', [0.5, 0.2])
+def test_flip_probability(ratio):
+    flip = Flip(ratio)
     np.random.seed(0)
     img = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
     flipped = [not np.array_equal(
         flip.transform(dict(imgs=[img]))['imgs'][0], img) for _ in range(2000)]
-    assert np.mean(flipped) == pytest.approx(0.5, abs=0.04)
+    assert np.mean(flipped) == pytest.approx(ratio, abs=0.04)
