@@ -1,8 +1,9 @@
 """Hooks."""
 from .bad_sample_log_hook import BadSampleLogHook
 from .data_wait_hook import DataWaitHook
+from .iter_clock_hook import IterClockHook
 from .reconstruction_vis_hook import ReconstructionVisHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['BadSampleLogHook', 'DataWaitHook', 'ReconstructionVisHook',
-           'RNGStateHook']
+__all__ = ['BadSampleLogHook', 'DataWaitHook', 'IterClockHook',
+           'ReconstructionVisHook', 'RNGStateHook']
