@@ -7,13 +7,13 @@
 _base_ = ['./hicmae_base_vox2_fsdp.py']
 
 model = dict(
-    video_encoder=dict(img_size=64, depth=2, embed_dims=64, num_heads=2),
-    audio_encoder=dict(input_size=(64, 64), depth=2, embed_dims=64,
+    video_encoder=dict(img_size=64, depth=4, embed_dims=64, num_heads=2),
+    audio_encoder=dict(input_size=(64, 64), depth=4, embed_dims=64,
                        num_heads=2),
     fusion=dict(num_heads=2),
-    video_decoder=dict(depth=3, embed_dims=32, num_heads=2),
-    audio_decoder=dict(depth=3, embed_dims=32, num_heads=2),
-    contrastive_layers=(0, 1), skip_layers=(0, 1))
+    video_decoder=dict(embed_dims=32, num_heads=2),
+    audio_decoder=dict(embed_dims=32, num_heads=2),
+    contrastive_layers=(1, 2, 3), skip_layers=(1, 2, 3))
 train_pipeline = [
     dict(type='GenerateTubeMask', grid=(8, 4, 4), mask_ratio=0.75),
     dict(type='GenerateRandomMask', num_tokens=16, mask_ratio=0.5),
