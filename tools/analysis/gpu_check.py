@@ -3,14 +3,17 @@
     python tools/analysis/gpu_check.py [--device cuda|cpu] [--quick]
         [--work-dir work_dirs/gpu_check] [--out REPORT.json]
 
-On one GPU (default when CUDA is there): HiCMAE-Base pre-training steps on
-generated tensors in bf16 and in fp16 (loss finite, loss-scaler state
-sane), each with samples/s, achieved TFLOP/s (FLOPs counted by
-``torch.utils.flop_counter``), MFU (against the GPU's dense peak, where
-known), peak ``max_memory_allocated`` and the share of time spent waiting
-for the data loader; the same with ``torch.compile``; then the tools on
-HiCMAE-Tiny: tools/train.py (save, then ``--resume``), a 1-process
-DDP run (``--launcher pytorch``: NCCL on a GPU, gloo on the CPU), a
+On one GPU (default when CUDA is there): HiCMAE-Base pre-training on
+generated tensors through MMEngine's runner (tools/train.py's), timed over
+whole iterations with every hook, in bf16 and in fp16 (loss finite,
+loss-scaler state sane), each with samples/s, achieved TFLOP/s (FLOPs
+counted by ``torch.utils.flop_counter``), MFU (against the dense peak of
+the exact GPU model, where known), peak ``max_memory_allocated`` and the
+share of time spent waiting for the data loader; the same with
+``torch.compile``; then the tools on HiCMAE-Tiny: tools/train.py (save,
+then ``--resume``), a 1-process DDP run (``--launcher pytorch``: NCCL on a
+GPU, gloo on the CPU), the FSDP recipe as 2 processes in fp16 with a save
+and a resume of the loss scaler (NCCL on 2+ GPUs, else gloo on the CPU), a
 fine-tuning run on a few generated mp4 clips, tools/test.py and
 tools/inference.py on one of the mp4 files. ``--device cpu --quick`` runs
 the same steps at tiny sizes (CI). Exit status 1 if any step failed.
@@ -28,15 +31,14 @@ import time
 import traceback
 
 import torch
+from mmengine.hooks import Hook
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-# dense bf16/fp16 tensor-core peaks (TFLOP/s) of common GPUs, for MFU
-PEAK_TFLOPS = {'H200': 989., 'H100': 989., 'A100': 312., 'L40S': 362.,
-               'A10': 125., 'L4': 121., 'RTX 4090': 165., 'A6000': 155.}
 TINY_CFG = 'configs/hicmae/hicmae_tiny_synthetic_tensor.py'
 BASE_CFG = 'configs/hicmae/hicmae_base_vox2.py'
 FINETUNE_CFG = 'configs/hicmae/hicmae_tiny_synthetic_finetune.py'
+FSDP_TINY_CFG = 'configs/hicmae/hicmae_tiny_synthetic_tensor_fsdp.py'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -85,88 +87,130 @@ def _bench_model_cfg(args) -> dict:
     return model
 
 
-def _loader(model, batch: int, num_batches: int, workers: int):
-    """Generated tensors packed as the pre-training pipeline packs them
-    and MMEngine's collate; the model draws the masks on the device."""
-    from mmengine.dataset import default_collate
-    from torch.utils.data import DataLoader
-
-    from hicmae.registry import DATASETS
+def _data_settings(model) -> dict:
+    """Generated tensors that fit ``model``'s patch grids, through the
+    packing step (the model draws the masks on the device)."""
     video, audio = model.video_encoder, model.audio_encoder
     pipeline = [dict(type='PackAVInputs')]
     size = video.patch_embed.grid_size[1] * video.patch_embed.patch_size[1]
     frames = video.patch_embed.grid_size[0] * video.patch_embed.patch_size[0]
     audio_size = tuple(g * p for g, p in zip(audio.patch_embed.grid_size,
                                              audio.patch_embed.patch_size))
+    return dict(img_size=size, num_frames=frames, audio_size=audio_size,
+                pipeline=pipeline)
+
+
+def _loader(model, batch: int, num_batches: int, workers: int):
+    """A loader of :func:`_data_settings`' tensors with MMEngine's
+    collate."""
+    from mmengine.dataset import default_collate
+    from torch.utils.data import DataLoader
+
+    from hicmae.registry import DATASETS
     dataset = DATASETS.build(dict(
         type='SyntheticTensorDataset', num_samples=batch * num_batches,
-        img_size=size, num_frames=frames, audio_size=audio_size,
-        pipeline=pipeline))
+        **_data_settings(model)))
     return DataLoader(dataset, batch_size=batch, num_workers=workers,
                       collate_fn=default_collate, drop_last=True,
                       pin_memory=torch.cuda.is_available())
 
 
 def _peak_tflops(device: str):
-    if device != 'cuda':
-        return None
-    name = torch.cuda.get_device_name()
-    return next((v for k, v in PEAK_TFLOPS.items() if k in name), None)
+    from hicmae.utils.gpu_peaks import peak_tflops
+    return peak_tflops(torch.cuda.get_device_name()) \
+        if device == 'cuda' else None
 
 
-def bench_pretraining(args, dtype: str, compile_: bool) -> dict:
-    """Pre-training steps in one precision: throughput and health."""
+def _count_flops(args, model_cfg: dict) -> tuple:
+    """FLOPs of one pre-training step (``torch.utils.flop_counter``), and
+    the dataset settings that fit the model's patch grids."""
     from torch.utils.flop_counter import FlopCounterMode
 
     from hicmae.engine import MixedPrecisionOptimWrapper
     from hicmae.registry import MODELS
-    torch.manual_seed(0)
-    model = MODELS.build(_bench_model_cfg(args)).to(args.device)
+    model = MODELS.build(model_cfg).to(args.device)
+    loader = _loader(model, 2, 1, workers=0)
+    wrapper = MixedPrecisionOptimWrapper(
+        optimizer=torch.optim.AdamW(model.parameters(), lr=1e-4),
+        dtype='float32')
+    with FlopCounterMode(display=False) as counter:
+        model.train_step(next(iter(loader)), wrapper)
+    return counter.get_total_flops() / 2, _data_settings(model)
+
+
+class _CompileHook(Hook):
+    """Compile the model's parts once the runner has initialised their
+    weights (MMEngine's weight init walks the modules it built)."""
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, backend: str, names: tuple) -> None:
+        self.backend, self.names = backend, names
+
+    def before_train(self, runner) -> None:
+        for name in self.names:
+            setattr(runner.model, name, torch.compile(
+                getattr(runner.model, name), backend=self.backend))
+
+
+def bench_pretraining(args, dtype: str, compile_: bool) -> dict:
+    """Pre-training iterations of MMEngine's runner (tools/train.py's) in
+    one precision, every hook included: throughput and health."""
+    from mmengine.config import Config
+
+    from hicmae.engine.hooks import IterClockHook
+    model_cfg = _bench_model_cfg(args)
+    flops_per_sample, data = _count_flops(args, model_cfg)
     batch, warmup, steps = (2, 1, 2) if args.quick else (32, 3, 10)
-    loader = _loader(model, batch, warmup + steps + 1,
-                     workers=0 if args.quick else 6)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
-    wrapper = MixedPrecisionOptimWrapper(optimizer=optimizer, dtype=dtype)
-    batches = iter(loader)
-    with FlopCounterMode(display=False) as counter:  # one counted step
-        model.train_step(next(batches), wrapper)
-    flops = counter.get_total_flops()
+    workers = 0 if args.quick else 6
+    name = f'bench_{dtype}' + ('_compiled' if compile_ else '')
+    cfg = Config.fromfile(osp.join(ROOT, TINY_CFG))
+    cfg.model = model_cfg
+    cfg.merge_from_dict({
+        'work_dir': osp.join(args.work_dir, name), 'experiment_name': name,
+        'train_dataloader.batch_size': batch,
+        'train_dataloader.num_workers': workers,
+        'train_dataloader.persistent_workers': False,
+        'train_dataloader.dataset.num_samples': batch * (warmup + steps),
+        **{f'train_dataloader.dataset.{k}': v for k, v in data.items()},
+        'train_cfg.max_epochs': 1,
+        'default_hooks.checkpoint.interval': -1,
+        'default_hooks.checkpoint.save_last': False,
+        'optim_wrapper.type': 'MixedPrecisionOptimWrapper',
+        'optim_wrapper.dtype': dtype,
+        'optim_wrapper.optimizer.fused': True})
+    runner = _tool('tools/train.py').build_runner(cfg)
+    clock = IterClockHook()
+    runner.register_hook(clock)
+    backend = None
     if compile_:
         # quick: dynamo's graph capture without code generation, on one
         # module (a C++ build of every module takes minutes on a CPU)
         backend = 'eager' if args.quick else 'inductor'
-        names = ('audio_encoder', ) if args.quick else (
+        runner.register_hook(_CompileHook(backend, ('audio_encoder', )
+                                          if args.quick else (
             'video_encoder', 'audio_encoder', 'fusion', 'video_decoder',
-            'audio_decoder')
-        for name in names:
-            setattr(model, name, torch.compile(getattr(model, name),
-                                               backend=backend))
-    losses, wait = [], 0.
-    for i in range(warmup + steps):
-        if i == warmup:
-            _sync(args.device)
-            if args.device == 'cuda':
-                torch.cuda.reset_peak_memory_stats()
-            wait, start = 0., time.perf_counter()
-        before = time.perf_counter()
-        data = next(batches)
-        wait += time.perf_counter() - before
-        losses.append(model.train_step(data, wrapper)['loss'].detach())
-    _sync(args.device)
-    seconds = time.perf_counter() - start
-    finite = all(math.isfinite(v.item()) for v in losses)  # after timing
-    tflops = flops * steps / seconds / 1e12
+            'audio_decoder')))
+    if args.device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    runner.train()
+    seconds = sum(clock.iteration_seconds(skip=warmup))
+    hub = runner.message_hub
+    losses = [float(v) for v in hub.get_scalar('train/loss').data[0]]
+    waits = hub.get_scalar('train/data_time').data[0][warmup:]
+    finite = all(math.isfinite(v) for v in losses)
+    tflops = flops_per_sample * batch * steps / seconds / 1e12
     peak = _peak_tflops(args.device)
-    out = dict(dtype=dtype, compile=compile_ and backend, batch=batch,
-               steps=steps,
+    out = dict(dtype=dtype, compile=backend, batch=batch, steps=steps,
+               timed='runner iterations, hooks included',
                samples_per_s=batch * steps / seconds,
-               flops_per_step=flops, achieved_tflops=tflops,
-               mfu=tflops / peak if peak else None,
+               flops_per_step=flops_per_sample * batch,
+               achieved_tflops=tflops, mfu=tflops / peak if peak else None,
                peak_memory_mib=torch.cuda.max_memory_allocated() / 2**20
                if args.device == 'cuda' else None,
-               data_wait_fraction=wait / seconds,
-               losses=[v.item() for v in losses], loss_finite=finite)
-    scaler = wrapper.loss_scaler
+               data_wait_fraction=float(sum(waits)) / seconds,
+               losses=losses, loss_finite=finite)
+    scaler = runner.optim_wrapper.loss_scaler
     if scaler.is_enabled():
         scale = scaler.get_scale()
         out['loss_scale'] = scale
@@ -235,6 +279,51 @@ def run_ddp_save_resume(args) -> dict:
     return dict(ddp_backend=backend,
                 checkpoint=osp.join(work, 'epoch_2.pth'),
                 loss_scaler=ckpt['optimizer'].get('loss_scaler'))
+
+
+def run_fsdp_fp16_save_resume(args) -> dict:
+    """The FSDP recipe (HiCMAE-Tiny sizes) as 2 processes through
+    tools/dist_train.sh in fp16: one epoch, save, ``--resume`` for a
+    second; the loss scaler's state must be saved and resumed (not
+    restarted), and every save (``FSDP.optim_state_dict``) asserts that
+    the ranks took the same skip decisions. NCCL on two GPUs; on fewer,
+    gloo on the CPU."""
+    import subprocess
+
+    on_gpus = args.device == 'cuda' and torch.cuda.device_count() >= 2
+    work = osp.join(args.work_dir, 'fsdp_fp16')
+    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
+               PYTHONWARNINGS='ignore')
+    if not on_gpus:
+        env['CUDA_VISIBLE_DEVICES'] = ''
+
+    def train(*extra) -> str:
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            env['PORT'] = str(s.getsockname()[1])
+        proc = subprocess.run(
+            # fp16 autocast and fp16 FSDP weights on every device (the
+            # recipe's CPU default is bf16)
+            ['bash', 'tools/dist_train.sh', FSDP_TINY_CFG, '2', '--work-dir',
+             work, *extra, 'optim_wrapper.dtype=float16',
+             'strategy.model_wrapper.mixed_precision.param_dtype=float16'],
+            cwd=ROOT,
+            env=env, capture_output=True, text=True, timeout=600)
+        log = proc.stdout + proc.stderr
+        if proc.returncode:
+            raise RuntimeError(f'dist_train.sh {" ".join(extra)} exited '
+                               f'with {proc.returncode}: {log[-2000:]}')
+        return log
+
+    train('--cfg-options')
+    log = train('--resume', '--cfg-options', 'train_cfg.max_epochs=2')
+    # the wrapper says so when a checkpoint has no loss-scaler state
+    if 'resumed epoch: 1' not in log or 'no loss-scaler state' in log:
+        raise RuntimeError('the loss scaler did not resume: '
+                           f'{log[-2000:]}')
+    return dict(backend='nccl' if on_gpus else 'gloo (CPU)',
+                checkpoint=osp.join(work, 'epoch_2.pth'),
+                scaler_resumed=True)
 
 
 def run_finetune_test_inference(args) -> dict:
@@ -318,6 +407,7 @@ def main(argv=None) -> int:
     _step(report, 'pretrain_bfloat16_compiled', bench_pretraining, args,
           'bfloat16', True)
     _step(report, 'ddp_save_resume', run_ddp_save_resume, args)
+    _step(report, 'fsdp_fp16_save_resume', run_fsdp_fp16_save_resume, args)
     _step(report, 'finetune_test_inference', run_finetune_test_inference,
           args)
     report['seconds'] = round(time.perf_counter() - start, 1)

@@ -3,7 +3,7 @@ import random
 
 import numpy as np
 import torch
-from mmengine.dist import get_world_size
+from mmengine.dist import get_rank, get_world_size
 from mmengine.hooks import Hook
 
 from hicmae.registry import HOOKS
@@ -19,6 +19,15 @@ def host_byte_tensor(state) -> torch.Tensor:
     return state.to(device='cpu', dtype=torch.uint8)
 
 
+def current_rng_state() -> dict:
+    """This process's Python, NumPy, torch (and CUDA) generator states."""
+    state = dict(python=random.getstate(), numpy=np.random.get_state(),
+                 torch=torch.get_rng_state())
+    if torch.cuda.is_available():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
 @HOOKS.register_module()
 class RNGStateHook(Hook):
     """Save Python's, NumPy's and torch's RNG states; restore on resume.
@@ -28,28 +37,36 @@ class RNGStateHook(Hook):
     and dropout / drop path would differ after a resume. With these states
     (and ``num_workers=0`` or non-persistent workers, whose seeds derive from
     the epoch) a resumed single-process run continues the very same random
-    sequence as an uninterrupted one. Distributed runs keep each rank's own
-    generator (one rank's state in the checkpoint cannot serve all), and
-    say so. States are restored from CPU copies, whatever device the
-    checkpoint was loaded onto; CUDA states go back to their own devices.
+    sequence as an uninterrupted one. In distributed runs the runner
+    gathers every rank's states at each save (``runner.rank_rng_states``)
+    and each rank restores its own, when the world size is unchanged;
+    otherwise each rank keeps its own generator, and says so. States are
+    restored from CPU copies, whatever device the checkpoint was loaded
+    onto; CUDA states go back to their own devices.
     """
 
     priority = 'VERY_LOW'
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = dict(python=random.getstate(), numpy=np.random.get_state(),
-                     torch=torch.get_rng_state())
-        if torch.cuda.is_available():
-            state['cuda'] = torch.cuda.get_rng_state_all()
-        checkpoint.setdefault('meta', {})['rng_state'] = state
+        meta = checkpoint.setdefault('meta', {})
+        meta['rng_state'] = current_rng_state()
+        per_rank = getattr(runner, 'rank_rng_states', None)
+        if per_rank and len(per_rank) == get_world_size() > 1:
+            meta['rank_rng_states'] = per_rank
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = checkpoint.get('meta', {}).get('rng_state')
-        if state is None:
-            return
+        meta = checkpoint.get('meta', {})
+        state = meta.get('rng_state')
         if get_world_size() > 1:
-            runner.logger.info('RNG states not restored: each rank keeps '
-                               'its own generator in distributed runs')
+            per_rank = meta.get('rank_rng_states') or []
+            if len(per_rank) != get_world_size():
+                runner.logger.info(
+                    'RNG states not restored: the checkpoint holds '
+                    f'{len(per_rank)} ranks\' states, this run has '
+                    f'{get_world_size()} ranks')
+                return
+            state = per_rank[get_rank()]
+        if state is None:
             return
         py = state['python']
         random.setstate((py[0], tuple(py[1]), py[2]))
