@@ -8,6 +8,7 @@ from mmengine.runner import FlexibleRunner
 
 from hicmae.registry import RUNNERS
 from hicmae.utils.safe_load import checkpoint_safe_globals
+from .loader_configs import complete_loader_configs
 
 FLEXIBLE_RUNNERS = ('FlexibleRunner', 'HiCMAEFlexibleRunner')
 
@@ -32,7 +33,12 @@ class HiCMAEFlexibleRunner(FlexibleRunner):
     name, waits for every rank's part, then renames it into place, so a
     kill during a save never leaves a half-written checkpoint under a
     checkpoint's name (the same guarantee as
-    :class:`~hicmae.engine.HiCMAERunner`)."""
+    :class:`~hicmae.engine.HiCMAERunner`), and completes its dataloader
+    configs as that runner does."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        complete_loader_configs(kwargs)
+        super().__init__(*args, **kwargs)
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:

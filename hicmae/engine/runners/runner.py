@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 
 from hicmae.registry import RUNNERS
 from hicmae.utils.safe_load import checkpoint_safe_globals, safe_torch_load
+from .loader_configs import complete_loader_configs
 
 
 @RUNNERS.register_module()
@@ -27,13 +28,13 @@ class HiCMAERunner(Runner):
       the checkpoint.
     * MMEngine's checkpoint types are allow-listed for ``torch.load``'s
       weights-only mode during the load only.
-    * A model without a video (audio) encoder gets pipelines without the
-      video (audio) transforms: the absent modality is never decoded.
+    * The dataloader configs are completed (:mod:`.loader_configs`): a
+      model without a video (audio) encoder gets pipelines without the
+      video (audio) transforms, and shard datasets the loader's batch size.
     """
 
     def __init__(self, *args, **kwargs) -> None:
-        from hicmae.datasets.transforms import strip_absent_modalities
-        strip_absent_modalities(kwargs)
+        complete_loader_configs(kwargs)
         super().__init__(*args, **kwargs)
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
