@@ -5,6 +5,7 @@ boolean-mask gather whose result size depends on the data) waits for all
 queued kernels; in the hot path it stalls the device every step. On the CPU
 nothing stalls, so the reads are caught by name instead.
 """
+import numpy as np
 import pytest
 import torch
 from torch.overrides import TorchFunctionMode
@@ -76,6 +77,29 @@ def test_finetuning_step_reads_nothing_back():
                            embed_dims=32, depth=2, num_heads=2),
         audio_encoder=dict(type='AudioEncoder', input_size=(64, 64),
                            embed_dims=32, depth=2, num_heads=2),
+        fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
+        head=dict(type='HFFClsHead', num_classes=2)))
+    wrapper = _wrapper(model, 'float16')
+    batch = tiny_batch(2)
+    with HostReads() as mode:
+        model.train_step(batch, wrapper)
+    assert not mode.reads, sorted(set(mode.reads))
+
+
+def test_finetuning_step_with_mixup_reads_nothing_back():
+    """AVMixup's label-range check read two values per step back from the
+    device (issue 19, item 8)."""
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = MODELS.build(dict(
+        type='AVRecognizer',
+        data_preprocessor=dict(
+            type='AVDataPreprocessor',
+            batch_augments=dict(type='AVMixup', num_classes=2)),
+        video_encoder=dict(type='VideoEncoder', img_size=64, num_frames=4,
+                           embed_dims=32, depth=1, num_heads=2),
+        audio_encoder=dict(type='AudioEncoder', input_size=(64, 64),
+                           embed_dims=32, depth=1, num_heads=2),
         fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
         head=dict(type='HFFClsHead', num_classes=2)))
     wrapper = _wrapper(model, 'float16')
