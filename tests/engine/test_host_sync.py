@@ -8,39 +8,11 @@ nothing stalls, so the reads are caught by name instead.
 import numpy as np
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
 
 from hicmae.engine import MixedPrecisionOptimWrapper
 from hicmae.registry import MODELS
+from hicmae.utils.host_reads import HostReads
 from tests.conftest import tiny_batch, tiny_model_cfg
-
-_READS = {torch.Tensor.item, torch.Tensor.tolist, torch.Tensor.__bool__,
-          torch.Tensor.__int__, torch.Tensor.__float__,
-          torch.Tensor.__index__, torch.Tensor.cpu, torch.Tensor.numpy,
-          torch.Tensor.nonzero, torch.nonzero, torch.Tensor.masked_select,
-          torch.masked_select, torch.Tensor.unique, torch.unique}
-
-
-class HostReads(TorchFunctionMode):
-    """Records the functions that would read a device tensor's values."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func in _READS:
-            self.reads.append(getattr(func, '__qualname__', repr(func)))
-        if func is torch.Tensor.__getitem__ and _bool_index(args[1]):
-            self.reads.append('boolean-mask indexing')
-        return func(*args, **kwargs)
-
-
-def _bool_index(index) -> bool:
-    items = index if isinstance(index, tuple) else (index, )
-    return any(isinstance(i, torch.Tensor) and i.dtype == torch.bool
-               for i in items)
 
 
 def _wrapper(model, dtype):

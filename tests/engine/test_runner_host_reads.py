@@ -2,9 +2,9 @@
 device except on the logger's iterations (issue 19, item 8)."""
 import torch
 from mmengine.config import Config
-from test_host_sync import HostReads
 
 from hicmae.registry import RUNNERS
+from hicmae.utils.host_reads import HostReads
 
 INTERVAL = 3
 
