@@ -11,6 +11,9 @@ default_hooks = dict(
     # seed + rank for mixup, DropPath, masks once the model is built (the
     # authors' per-rank seeds); the sampler keeps the shared seed
     rank_seed=dict(type='RankSeedHook'),
+    # logged values stay on the device until the logger reads them (no
+    # host-device sync per value and step)
+    runtime_info=dict(type='DeferredRuntimeInfoHook'),
 )
 
 # atomic checkpoint writes and a resume that survives a kill mid-save

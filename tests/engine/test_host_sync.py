@@ -5,41 +5,14 @@ boolean-mask gather whose result size depends on the data) waits for all
 queued kernels; in the hot path it stalls the device every step. On the CPU
 nothing stalls, so the reads are caught by name instead.
 """
+import numpy as np
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
 
 from hicmae.engine import MixedPrecisionOptimWrapper
 from hicmae.registry import MODELS
+from hicmae.utils.host_reads import HostReads
 from tests.conftest import tiny_batch, tiny_model_cfg
-
-_READS = {torch.Tensor.item, torch.Tensor.tolist, torch.Tensor.__bool__,
-          torch.Tensor.__int__, torch.Tensor.__float__,
-          torch.Tensor.__index__, torch.Tensor.cpu, torch.Tensor.numpy,
-          torch.Tensor.nonzero, torch.nonzero, torch.Tensor.masked_select,
-          torch.masked_select, torch.Tensor.unique, torch.unique}
-
-
-class HostReads(TorchFunctionMode):
-    """Records the functions that would read a device tensor's values."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func in _READS:
-            self.reads.append(getattr(func, '__qualname__', repr(func)))
-        if func is torch.Tensor.__getitem__ and _bool_index(args[1]):
-            self.reads.append('boolean-mask indexing')
-        return func(*args, **kwargs)
-
-
-def _bool_index(index) -> bool:
-    items = index if isinstance(index, tuple) else (index, )
-    return any(isinstance(i, torch.Tensor) and i.dtype == torch.bool
-               for i in items)
 
 
 def _wrapper(model, dtype):
@@ -78,6 +51,29 @@ def test_finetuning_step_reads_nothing_back():
                            embed_dims=32, depth=2, num_heads=2),
         audio_encoder=dict(type='AudioEncoder', input_size=(64, 64),
                            embed_dims=32, depth=2, num_heads=2),
+        fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
+        head=dict(type='HFFClsHead', num_classes=2)))
+    wrapper = _wrapper(model, 'float16')
+    batch = tiny_batch(2)
+    with HostReads() as mode:
+        model.train_step(batch, wrapper)
+    assert not mode.reads, sorted(set(mode.reads))
+
+
+def test_finetuning_step_with_mixup_reads_nothing_back():
+    """AVMixup's label-range check read two values per step back from the
+    device (issue 19, item 8)."""
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = MODELS.build(dict(
+        type='AVRecognizer',
+        data_preprocessor=dict(
+            type='AVDataPreprocessor',
+            batch_augments=dict(type='AVMixup', num_classes=2)),
+        video_encoder=dict(type='VideoEncoder', img_size=64, num_frames=4,
+                           embed_dims=32, depth=1, num_heads=2),
+        audio_encoder=dict(type='AudioEncoder', input_size=(64, 64),
+                           embed_dims=32, depth=1, num_heads=2),
         fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
         head=dict(type='HFFClsHead', num_classes=2)))
     wrapper = _wrapper(model, 'float16')

@@ -24,6 +24,7 @@ def test_model_benchmark_reports_each_case(tmp_path):
     assert [r['attn'] for r in rows] == ['sdpa', 'explicit']
     for r in rows:
         assert r['samples_per_s'] > 0 and r['peak_MiB'] > 0
+        assert r['host_reads_per_iter'] == 0
         assert r['params_M'] > 1
         # live tensors: at least the weights and the AdamW moments
         assert r['tensor_peak_MiB'] > 3 * 4 * r['params_M']

@@ -117,6 +117,9 @@ def run_model_case(args) -> dict:
         losses = model.train_step(data, wrapper)
     sync()
     seconds = (time.perf_counter() - start) / args.steps
+    from hicmae.utils.host_reads import HostReads
+    with HostReads() as reads:  # what would stall a GPU, per step
+        model.train_step(data, wrapper)
     if device.type == 'cuda':
         peak = torch.cuda.max_memory_allocated() / 2**20
         peak_kind = 'cuda_max_allocated_MiB'
@@ -134,6 +137,7 @@ def run_model_case(args) -> dict:
                 compile=args.compile, device=args.device,
                 step_s=round(seconds, 4),
                 samples_per_s=round(args.batch / seconds, 3),
+                host_reads_per_iter=len(reads.reads),
                 peak_MiB=round(peak, 1), peak_kind=peak_kind,
                 tensor_peak_MiB=tensor_peak,
                 params_M=round(sum(p.numel() for p in model.parameters())

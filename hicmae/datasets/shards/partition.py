@@ -8,7 +8,7 @@ iterations per epoch and the lr schedule stay those of ``k = 1``; the ``k``
 windows of a cycle of ``k`` epochs cover every video once.
 """
 import math
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -45,6 +45,43 @@ def worker_positions(num_clips: int, num_repeats: int, epoch: int,
     lo = per_rank * worker // num_workers
     hi = per_rank * (worker + 1) // num_workers
     return range(start + lo, start + hi)
+
+
+def worker_clips(num_clips: int, num_repeats: int, epoch: int, rank: int,
+                 world_size: int, worker: int, num_workers: int,
+                 batch_size: Optional[int] = None,
+                 drop_last: bool = False) -> List[Tuple[int, int]]:
+    """``[(position, clips), ...]``: the videos one worker decodes and how
+    many clips it draws from each.
+
+    A rank's ``videos_per_rank * k`` clips are cut into contiguous worker
+    parts. With ``batch_size`` the cuts fall between whole batches: a data
+    worker batches its own stream, so only the part holding the rank's last
+    batch ends with a partial one and the loader yields exactly
+    ``len(dataloader)`` batches (without it, each worker may end with a
+    partial batch: up to ``num_workers - 1`` extra). A video cut by a part
+    boundary gives its clips to both parts. ``drop_last`` leaves out the
+    clips after the last full batch, as the loader would.
+    """
+    per_rank = videos_per_rank(num_clips, num_repeats, world_size)
+    window = math.ceil(num_clips / num_repeats)
+    start = (epoch % num_repeats) * window + rank * per_rank
+    total = per_rank * num_repeats
+    if batch_size is None:
+        unit, units = num_repeats, per_rank  # whole videos, as before
+    else:
+        unit = int(batch_size)
+        units = total // unit if drop_last else math.ceil(total / unit)
+    lo = units * worker // num_workers * unit
+    hi = min(units * (worker + 1) // num_workers * unit, total)
+    plan: List[Tuple[int, int]] = []
+    for clip in range(lo, hi):
+        video = start + clip // num_repeats
+        if plan and plan[-1][0] == video:
+            plan[-1] = (video, plan[-1][1] + 1)
+        else:
+            plan.append((video, 1))
+    return plan
 
 
 def plan_reads(counts: Sequence[int], order: Sequence[int],

@@ -14,7 +14,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 from hicmae.registry import DATASETS
 from ..errors import BadSampleError
 from .partition import (epoch_shard_order, plan_reads, videos_per_rank,
-                        worker_positions)
+                        worker_clips)
 from .sample_codec import FORMAT, clip_key, decode_clip
 from .shard_reader import iter_shard
 
@@ -34,9 +34,12 @@ class AVShardDataset(IterableDataset):
     :mod:`.partition`): no clip twice, none left out, every rank the same
     number of clips. The order is a function of ``seed`` and the epoch,
     which the runner publishes, so a resumed run replays its epoch from the
-    start (resume is per epoch). Each of ``W`` data workers ends its part
-    with a partial batch, so an epoch may have up to ``W - 1`` batches more
-    than ``len(dataloader)`` (the same on every rank).
+    start (resume is per epoch). Workers' parts are cut between whole
+    batches of ``batch_size`` (the runner sets it from the loader's), so
+    an epoch has exactly ``len(dataloader)`` batches on every rank. With
+    fewer shards than ranks x data workers, several readers stream parts
+    of one shard (a warning says so); each stops reading a shard once its
+    last wanted clip is read.
 
     Args:
         manifest: ``manifest.json`` written by the packing tool (any
@@ -55,6 +58,12 @@ class AVShardDataset(IterableDataset):
             from the next good video (the epoch keeps its length, so ranks
             stay in step); ``'raise'`` stops.
         backend_args: ``mmengine.fileio`` backend arguments.
+        batch_size / drop_last / num_workers: the loader's;
+            ``HiCMAERunner`` fills them in (``num_workers`` only serves the
+            warning about shards shared by several readers). Without
+            ``batch_size`` the parts are whole videos, and each worker may
+            end with a partial batch (up to ``num_workers - 1`` batches
+            more than ``len(dataloader)``).
     """
 
     def __init__(self, manifest: str, pipeline: Sequence = (),
@@ -62,7 +71,10 @@ class AVShardDataset(IterableDataset):
                  shuffle_buffer: int = 8, seed: int = 0,
                  skip_transforms: Sequence[str] = ('OpenVideo', 'LoadAudio'),
                  on_bad_sample: str = 'skip',
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None,
+                 batch_size: Optional[int] = None,
+                 drop_last: bool = False,
+                 num_workers: Optional[int] = None) -> None:
         if num_repeats < 1:
             raise ValueError(f'num_repeats must be >= 1, got {num_repeats}')
         if on_bad_sample not in ('raise', 'skip'):
@@ -80,6 +92,16 @@ class AVShardDataset(IterableDataset):
         self.shards, self.counts, self.meta = self._read_manifest(manifest)
         self.num_clips = int(sum(self.counts))
         self.seed = int(seed)
+        if batch_size is not None and int(batch_size) < 1:
+            raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.drop_last = bool(drop_last)
+        # read here, in the main process: a data worker started with
+        # 'spawn' (or forkserver) has no process group and would take
+        # itself for rank 0 of 1, reading every rank's clips
+        self.rank, self.world_size = get_dist_info()
+        if num_workers is not None and self.rank == 0:
+            self._warn_shared_shards(self.world_size, int(num_workers))
         self.bad_sample_log: Optional[str] = None
         self.num_skipped = 0
         self._iters = 0
@@ -115,9 +137,8 @@ class AVShardDataset(IterableDataset):
     # ---------------------------------------------------------------- size
     def __len__(self) -> int:
         """Clips this rank delivers per epoch."""
-        _, world = get_dist_info()
         return videos_per_rank(self.num_clips, self.num_repeats,
-                               world) * self.num_repeats
+                               self.world_size) * self.num_repeats
 
     def _epoch(self) -> int:
         """The epoch being read: the runner publishes it in the message
@@ -137,8 +158,11 @@ class AVShardDataset(IterableDataset):
         """``[(shard url, [keys])]`` one worker reads in ``epoch``."""
         order = epoch_shard_order(len(self.shards), self.seed, epoch,
                                   self.num_repeats, self.shuffle)
-        positions = worker_positions(self.num_clips, self.num_repeats, epoch,
-                                     rank, world, worker, num_workers)
+        clips = worker_clips(self.num_clips, self.num_repeats, epoch, rank,
+                             world, worker, num_workers, self.batch_size,
+                             self.drop_last)
+        # a video drawn c times is wanted c times
+        positions = [pos for pos, count in clips for _ in range(count)]
         plan = []
         for shard, members in plan_reads(self.counts, order, positions):
             ids = self.shards[shard]['sample_ids']
@@ -147,7 +171,7 @@ class AVShardDataset(IterableDataset):
         return plan
 
     def __iter__(self) -> Iterator[dict]:
-        rank, world = get_dist_info()
+        rank, world = self.rank, self.world_size
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info else (0, 1)
         epoch = self._epoch()
@@ -155,11 +179,32 @@ class AVShardDataset(IterableDataset):
         plan = self.epoch_plan(epoch, rank, world, worker, workers)
         yield from self._clips(self._shuffled(self._videos(plan), rng))
 
+    def _warn_shared_shards(self, world: int, workers: int) -> None:
+        readers = world * max(1, workers)
+        if len(self.shards) >= readers:
+            return
+        print_log(
+            f'{self.manifest}: {len(self.shards)} shards for {world} ranks '
+            f'x {workers} data workers = {readers} readers: up to '
+            f'{-(-readers // len(self.shards))} readers stream parts of one '
+            'shard. Pack at least as many shards as readers '
+            '(pack_pretrain_shards.py --clips-per-shard) or use fewer '
+            'workers.', logger='current', level=30)
+
     def _videos(self, plan) -> Iterator[tuple]:
+        """``(where, sample, error, clips)`` per wanted video."""
         for url, keys in plan:
+            last = None
             for key, sample, error in iter_shard(url, keys,
                                                  self.backend_args):
-                yield f'{url}:{key}', sample, error
+                if last is not None and last[0] == f'{url}:{key}':
+                    last[3] += 1  # the same video wanted once more
+                    continue
+                if last is not None:
+                    yield tuple(last)
+                last = [f'{url}:{key}', sample, error, 1]
+            if last is not None:
+                yield tuple(last)
 
     def _shuffled(self, videos, rng) -> Iterator[tuple]:
         if not self.shuffle or self.shuffle_buffer == 1:
@@ -177,17 +222,17 @@ class AVShardDataset(IterableDataset):
         """``k`` clips per good video; a bad video's clips are drawn from
         the next good ones (or the last good one at the end)."""
         owed, last = 0, None
-        for where, sample, error in videos:
+        for where, sample, error, count in videos:
             try:
                 if error:
                     raise BadSampleError(where, error)
                 loaded = decode_clip(sample, where)
-                clips = [self.prepare(loaded) for _ in range(self.num_repeats)]
+                clips = [self.prepare(loaded) for _ in range(count)]
             except BadSampleError as err:
                 if self.on_bad_sample == 'raise':
                     raise
                 self._record_bad(err.path, err.reason)
-                owed += self.num_repeats
+                owed += count
                 continue
             yield from clips
             last = loaded

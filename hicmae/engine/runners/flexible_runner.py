@@ -9,6 +9,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from hicmae.registry import RUNNERS
 from hicmae.utils.safe_load import checkpoint_safe_globals
+from .loader_configs import complete_loader_configs
 from .rank_agreement import agree_on_checkpoint, work_dir_is_shared
 
 FLEXIBLE_RUNNERS = ('FlexibleRunner', 'HiCMAEFlexibleRunner')
@@ -34,13 +35,18 @@ class HiCMAEFlexibleRunner(FlexibleRunner):
     name, waits for every rank's part, then renames it into place, so a
     kill during a save never leaves a half-written checkpoint under a
     checkpoint's name (the same guarantee as
-    :class:`~hicmae.engine.HiCMAERunner`).
+    :class:`~hicmae.engine.HiCMAERunner`), and completes its dataloader
+    configs as that runner does.
 
     ``--resume`` (auto) is decided by rank 0; every rank checks that it
     can read its part of that checkpoint, and all stop with the reason if
     one cannot. With node-local work dirs each node's first process moves
     its node's parts into place.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        complete_loader_configs(kwargs)
+        super().__init__(*args, **kwargs)
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:

@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 from hicmae.registry import RUNNERS
 from hicmae.utils.safe_load import checkpoint_safe_globals, safe_torch_load
 from ..hooks.rng_state_hook import current_rng_state
+from .loader_configs import complete_loader_configs
 from .rank_agreement import agree_on_checkpoint, work_dir_is_shared
 
 
@@ -29,8 +30,9 @@ class HiCMAERunner(Runner):
       the checkpoint.
     * MMEngine's checkpoint types are allow-listed for ``torch.load``'s
       weights-only mode during the load only.
-    * A model without a video (audio) encoder gets pipelines without the
-      video (audio) transforms: the absent modality is never decoded.
+    * The dataloader configs are completed (:mod:`.loader_configs`): a
+      model without a video (audio) encoder gets pipelines without the
+      video (audio) transforms, and shard datasets the loader's batch size.
     * Distributed: rank 0 chooses the checkpoint to resume and every rank
       checks that it can read it (all stop, with the reason, if one
       cannot). Where the work dir is node-local (a node does not see rank
@@ -43,8 +45,7 @@ class HiCMAERunner(Runner):
     rank_rng_states: Optional[list] = None
 
     def __init__(self, *args, **kwargs) -> None:
-        from hicmae.datasets.transforms import strip_absent_modalities
-        strip_absent_modalities(kwargs)
+        complete_loader_configs(kwargs)
         super().__init__(*args, **kwargs)
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,

@@ -33,6 +33,16 @@ def _sample_masks(data_samples: Sequence[AVDataSample], modality: str
     return masks, counts.pop()
 
 
+def _video_ids(data_samples: Sequence[AVDataSample]
+               ) -> Optional[torch.Tensor]:
+    """``(B,)`` the samples' source videos (their dataset index, the same
+    for the ``k`` clips of repeated sampling); ``None`` if one lacks it."""
+    ids = [s.metainfo.get('sample_idx') for s in data_samples]
+    if not ids or any(i is None for i in ids):
+        return None
+    return torch.tensor([int(i) for i in ids], dtype=torch.long)
+
+
 def _head_view(head, inputs: torch.Tensor, mask: torch.Tensor,
                pred: torch.Tensor, num_hidden: Optional[int]) -> dict:
     """One modality of :meth:`HiCMAE.reconstruct`."""
@@ -238,7 +248,8 @@ class HiCMAE(BaseAVModel):
                                                 a_mask, a_hidden))
         if self.contrastive_head is not None:
             losses.update(self.contrastive_head.loss(
-                out['con_video'], out['con_audio'], self.contrastive_layers))
+                out['con_video'], out['con_audio'], self.contrastive_layers,
+                _video_ids(data_samples)))
         return losses
 
     def predict(self, inputs: dict, data_samples: Sequence[AVDataSample]

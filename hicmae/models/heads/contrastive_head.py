@@ -30,16 +30,23 @@ class HierarchicalContrastiveHead(BaseModule):
         self.loss_module = MODELS.build(loss)
         self.loss_weight = loss_weight
 
-    def logits(self, video: torch.Tensor, audio: torch.Tensor):
-        """Pool ``(B, N, C)`` tokens and return the pair of logit matrices."""
-        return self.loss_module.logits(video.mean(dim=1), audio.mean(dim=1))
+    def logits(self, video: torch.Tensor, audio: torch.Tensor,
+               video_ids: Optional[torch.Tensor] = None):
+        """Pool ``(B, N, C)`` tokens and return the pair of logit matrices
+        (same-video negatives masked when ``video_ids`` are given)."""
+        return self.loss_module.logits(video.mean(dim=1), audio.mean(dim=1),
+                                       video_ids)
 
     def loss(self, video_feats: Sequence[torch.Tensor],
              audio_feats: Sequence[torch.Tensor],
-             layer_ids: Sequence[int]) -> Dict[str, torch.Tensor]:
+             layer_ids: Sequence[int],
+             video_ids: Optional[torch.Tensor] = None
+             ) -> Dict[str, torch.Tensor]:
+        """``video_ids``: ``(B,)`` source video of each sample, so that the
+        other clips of a video (repeated sampling) are no negatives."""
         losses = {}
         for v, a, layer in zip(video_feats, audio_feats, layer_ids):
-            logits_v, logits_a, targets = self.logits(v, a)
+            logits_v, logits_a, targets = self.logits(v, a, video_ids)
             loss = self.loss_module.from_logits(logits_v, logits_a, targets)
             losses[f'loss_con_l{layer}'] = self.loss_weight * loss
             with torch.no_grad():
