@@ -48,15 +48,13 @@ import shutil
 import sys
 from typing import List, Sequence, Tuple
 
-
 import cv2
 import decord
 import numpy as np
+from batch_jobs import (Outcome, add_common_args, plan, report, run_jobs,
+                        short_error, temp_name, videos_to_process)
 
 from hicmae.datasets import BadSampleError
-from batch_jobs import (Outcome, add_common_args, plan,
-                        report, run_jobs, short_error, temp_name,
-                        videos_to_process)
 from hicmae.face import ClipFaceCropper
 
 DONE = '.done'
