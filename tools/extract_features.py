@@ -56,6 +56,7 @@ from hicmae.apis.feature_extraction import (ExtractedFeatures,
 from hicmae.apis.inference import default_device
 from hicmae.apis.inputs import (InputError, clean_reason, expand_inputs,
                                 media_problem)
+from hicmae.cli_help import DefaultsHelpFormatter
 
 LIST_SUFFIXES = ('.txt', '.csv', '.lst', '.list')
 FEATURE_KINDS = ('feature', 'video_layers', 'audio_layers', 'fused_video',
@@ -65,7 +66,7 @@ FEATURE_KINDS = ('feature', 'video_layers', 'audio_layers', 'fused_video',
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n')[0], epilog=exit_codes.EPILOG,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('inputs', nargs='*', metavar='INPUT',
                         help='one list file, or video files, frame folders, '
                         "folders of videos or glob patterns (none: the "

@@ -42,6 +42,7 @@ from hicmae.apis.checkpoint_info import checkpoint_meta, synthetic_note
 from hicmae.apis.inference import default_device
 from hicmae.apis.inputs import (InputError, clean_reason, expand_inputs,
                                 media_problem)
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
 
 PROG = 'inference.py'
@@ -83,7 +84,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROG, description=__doc__.split('\n')[0],
         epilog=exit_codes.EPILOG,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('videos', nargs='+', metavar='VIDEO',
                         help='video files, frame folders, folders of '
                         'videos or glob patterns')

@@ -11,6 +11,7 @@ import sys
 
 from mmengine.config import Config, DictAction
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.engine import (ConfigError, check_train_config,
                            prepare_cpu_distributed)
 from hicmae.engine.launch import load_checked_config
@@ -19,7 +20,9 @@ from hicmae.utils import (checkpoint_safe_globals, keep_freed_memory,
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train a hicmae model')
+    parser = argparse.ArgumentParser(
+        description='Train a hicmae model',
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='where logs and checkpoints go '
                         '(default: work_dirs/<config name>)')

@@ -29,6 +29,8 @@ import traceback
 
 import torch
 
+from hicmae.cli_help import DefaultsHelpFormatter
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # dense bf16/fp16 tensor-core peaks (TFLOP/s) of common GPUs, for MFU
@@ -40,7 +42,9 @@ FINETUNE_CFG = 'configs/hicmae/hicmae_tiny_synthetic_finetune.py'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('--device', choices=['cuda', 'cpu'],
                         default='cuda' if torch.cuda.is_available()
                         else 'cpu')

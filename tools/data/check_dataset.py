@@ -9,10 +9,10 @@ prints each file that fails with the reason; exits 1 if any does.
 import argparse
 import sys
 
-
 from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
 from hicmae.registry import DATASETS
 from hicmae.utils import register_all_modules
@@ -32,8 +32,10 @@ def check(dataset) -> list:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('config', help='config whose dataset to check')
     parser.add_argument('--split', default='train',
                         choices=['train', 'val', 'test'])
     parser.add_argument('--out', help='also write the broken list here')

@@ -54,6 +54,7 @@ import numpy as np
 from batch_jobs import (Outcome, add_common_args, plan, report, run_jobs,
                         short_error, temp_name, videos_to_process)
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
 from hicmae.face import ClipFaceCropper
 
@@ -191,7 +192,7 @@ def _single_threaded_cv2() -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n')[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsHelpFormatter)
     add_common_args(parser)
     parser.add_argument('--size', type=int, default=160,
                         help='side of the written crops (pixels)')
