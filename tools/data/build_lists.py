@@ -35,13 +35,13 @@ import os
 import os.path as osp
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.data_prep.list_builders import (BUILDERS, LayoutError, MediaPaths,
                                             Report, count_table,
                                             keep_available, write_fold_lists)
 from hicmae.data_prep.list_builders.common import write_atomic
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 SHOW = 20  # skipped files printed; all go to the skipped file
 

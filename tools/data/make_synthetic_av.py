@@ -25,7 +25,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Generate a small synthetic audio-visual emotion '
         'dataset (mp4 + frame folders + wav + annotation lists) whose '
-        'classes need both face and voice.', formatter_class=DefaultsHelpFormatter)
+        'classes need both face and voice.',
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('out_dir', nargs='?', default=None,
                         help='output folder (default: data/synthetic, or '
                         'data/synthetic_va for --cue-set valence_arousal4)')
