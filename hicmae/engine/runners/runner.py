@@ -29,6 +29,13 @@ class HiCMAERunner(Runner):
       weights-only mode during the load only.
     """
 
+    def build_logger(self, *args, **kwargs):
+        logger = super().build_logger(*args, **kwargs)
+        # the environment / config / hook dumps go to the log file only
+        from ..launch.console import keep_console_short
+        keep_console_short(logger)
+        return logger
+
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:
         # remote backends write objects whole; only rank 0 writes at all
