@@ -55,7 +55,7 @@ from hicmae.apis.feature_extraction import (ExtractedFeatures,
                                             extract_dataset_features)
 from hicmae.apis.inference import default_device
 from hicmae.apis.inputs import (InputError, clean_reason, expand_inputs,
-                                media_problem)
+                                media_problem, quiet_decoder_logs)
 from hicmae.cli_help import DefaultsHelpFormatter
 
 LIST_SUFFIXES = ('.txt', '.csv', '.lst', '.list')
@@ -256,6 +256,7 @@ def check_device(device: Optional[str]) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    quiet_decoder_logs()
     try:
         check_device(args.device)
         check_out(args.out, args.overwrite)

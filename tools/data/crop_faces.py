@@ -54,6 +54,7 @@ import numpy as np
 from batch_jobs import (Outcome, add_common_args, plan, report, run_jobs,
                         short_error, temp_name, videos_to_process)
 
+from hicmae.apis.inputs import quiet_decoder_logs
 from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
 from hicmae.face import ClipFaceCropper
@@ -216,6 +217,7 @@ def main(argv=None) -> int:
                         help='the videos are face crops already: only '
                         'resize the short side to --size')
     args = parser.parse_args(argv)
+    quiet_decoder_logs()  # failures are reported per video, in one line
     if args.size < 1 or args.every < 1 or args.margin <= 0:
         parser.error('--size and --every must be >= 1, --margin positive')
     if args.align and args.detector == 'haar':
