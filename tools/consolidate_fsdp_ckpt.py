@@ -10,11 +10,14 @@ Runs on the CPU, one process per rank file (no GPU needed).
 import argparse
 import sys
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.engine.fsdp.consolidate import consolidate_fsdp_checkpoint
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('checkpoint', help='sharded checkpoint folder')
     parser.add_argument('out', help='single checkpoint file to write')
     parser.add_argument('--config', help="the run's config (default: the "

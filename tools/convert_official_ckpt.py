@@ -21,6 +21,7 @@ from typing import Dict, List, Tuple
 
 import torch
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.registry import MODELS
 from hicmae.utils import (convert_official_state_dict, register_all_modules,
                           safe_torch_load)
@@ -127,7 +128,9 @@ def verify(path: str, atol: float) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('src', nargs='?', help='official checkpoint')
     parser.add_argument('dst', nargs='?', help='converted checkpoint')
     parser.add_argument('--verify', metavar='FIXTURE',

@@ -26,6 +26,8 @@ import statistics
 import subprocess
 import sys
 
+from hicmae.cli_help import DefaultsHelpFormatter
+
 HERE = osp.dirname(osp.abspath(__file__))
 
 
@@ -117,8 +119,11 @@ def print_table(per_fold: dict, summary: dict) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('config', help='a benchmark config with a '
+                        'dataset fold')
     parser.add_argument('--folds', type=int, nargs='+', required=True)
     parser.add_argument('--work-dir')
     parser.add_argument('--gpus', type=int, default=1)

@@ -33,6 +33,8 @@ import sys
 import time
 from typing import List, Optional
 
+from hicmae.cli_help import DefaultsHelpFormatter
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN_CFG = 'configs/hicmae/hicmae_tiny_synthetic_pretrain.py'
 FINETUNE_CFG = 'configs/hicmae/hicmae_tiny_synthetic_finetune.py'
@@ -168,7 +170,9 @@ def results_table(args: argparse.Namespace, timings: dict) -> dict:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('--data', default='data/synthetic')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--num-per-class', type=int, default=60)

@@ -55,7 +55,8 @@ from hicmae.apis.feature_extraction import (ExtractedFeatures,
                                             extract_dataset_features)
 from hicmae.apis.inference import default_device
 from hicmae.apis.inputs import (InputError, clean_reason, expand_inputs,
-                                media_problem)
+                                media_problem, quiet_decoder_logs)
+from hicmae.cli_help import DefaultsHelpFormatter
 
 LIST_SUFFIXES = ('.txt', '.csv', '.lst', '.list')
 FEATURE_KINDS = ('feature', 'video_layers', 'audio_layers', 'fused_video',
@@ -65,7 +66,7 @@ FEATURE_KINDS = ('feature', 'video_layers', 'audio_layers', 'fused_video',
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n')[0], epilog=exit_codes.EPILOG,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('inputs', nargs='*', metavar='INPUT',
                         help='one list file, or video files, frame folders, '
                         "folders of videos or glob patterns (none: the "
@@ -255,6 +256,7 @@ def check_device(device: Optional[str]) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    quiet_decoder_logs()
     try:
         check_device(args.device)
         check_out(args.out, args.overwrite)

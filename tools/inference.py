@@ -41,7 +41,8 @@ from hicmae.apis import exit_codes, inference_recognizer, init_model, top_k
 from hicmae.apis.checkpoint_info import checkpoint_meta, synthetic_note
 from hicmae.apis.inference import default_device
 from hicmae.apis.inputs import (InputError, clean_reason, expand_inputs,
-                                media_problem)
+                                media_problem, quiet_decoder_logs)
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
 
 PROG = 'inference.py'
@@ -79,7 +80,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROG, description=__doc__.split('\n')[0],
         epilog=exit_codes.EPILOG,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('videos', nargs='+', metavar='VIDEO',
                         help='video files, frame folders, folders of '
                         'videos or glob patterns')
@@ -160,6 +161,7 @@ def as_json(result: dict) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    quiet_decoder_logs()
     try:
         videos = expand_inputs(args.videos)
         device = check_device(args.device)

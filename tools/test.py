@@ -12,15 +12,19 @@ import sys
 
 from mmengine.config import DictAction
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.engine import ConfigError, prepare_cpu_distributed
 from hicmae.engine.launch import load_checked_config
 from hicmae.utils import register_all_modules
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test a hicmae model')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = argparse.ArgumentParser(
+        description='Test a hicmae model',
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('config', help='the config the checkpoint was '
+                        'trained with')
+    parser.add_argument('checkpoint', help='checkpoint file to test')
     parser.add_argument('--work-dir')
     parser.add_argument('--dump', metavar='PRED.pkl',
                         help='save every prediction (data samples) here')

@@ -11,15 +11,19 @@ import sys
 
 from mmengine.config import Config, DictAction
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.engine import (ConfigError, check_train_config,
                            prepare_cpu_distributed)
-from hicmae.engine.launch import load_checked_config
+from hicmae.engine.launch import check_config_keys
+from hicmae.engine.launch.console import run_header
 from hicmae.utils import (checkpoint_safe_globals, keep_freed_memory,
                           register_all_modules)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train a hicmae model')
+    parser = argparse.ArgumentParser(
+        description='Train a hicmae model',
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='where logs and checkpoints go '
                         '(default: work_dirs/<config name>)')
@@ -49,8 +53,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command-line switches (``--cfg-options`` already merged
-    by :func:`load_checked_config`) to the config."""
+    """Apply the command-line switches (``--cfg-options`` merged
+    already) to the config."""
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -105,9 +109,13 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     try:
-        # every key read by something, the overrides merged
-        cfg = merge_args(load_checked_config(args.config, args.cfg_options),
-                         args)
+        cfg = Config.fromfile(args.config)
+        helpers = list(cfg.keys())  # the file's own variables
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        # checked after the switches: --amp makes optim_wrapper.dtype valid
+        cfg = merge_args(cfg, args)
+        check_config_keys(cfg, args.cfg_options, helpers, name=args.config)
         check_train_config(cfg, args.config)
     except ConfigError as err:
         sys.exit(f'error: {err}')
@@ -117,6 +125,8 @@ def main(argv=None) -> None:
         # CPU training re-faults its large activations every step otherwise
         keep_freed_memory()
     runner = build_runner(cfg)
+    if getattr(runner, 'rank', 0) == 0 and hasattr(runner, 'train_loop'):
+        print('\n'.join(run_header(runner, cfg, args.config)), flush=True)
     # MMEngine's checkpoint types (message hub, ...) are allow-listed for
     # torch.load's weights-only mode in this run only, whichever runner
     with checkpoint_safe_globals():

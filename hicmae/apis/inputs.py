@@ -3,7 +3,9 @@ clips, files judged by their content, library messages made readable."""
 import glob
 import os
 import os.path as osp
-from typing import List, Optional, Sequence
+import sys
+from contextlib import contextmanager
+from typing import Iterator, List, Optional, Sequence
 
 from hicmae.datasets import BadSampleError
 from hicmae.datasets.errors import clean_reason  # noqa: F401 (re-export)
@@ -62,6 +64,30 @@ def expand_inputs(items: Sequence[str]) -> List[str]:
     return clips
 
 
+def quiet_decoder_logs() -> None:
+    """Keep decord's and FFmpeg's own log lines (``moov atom not found``,
+    ``ERROR opening: ...`` with decord's build paths) off stderr for the
+    rest of the process: the tools report every failure themselves, in one
+    line naming the file."""
+    import decord
+    decord.logging.set_level(decord.logging.QUIET)
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """File descriptor 2 pointed at /dev/null: decord's C++ logger writes
+    there whatever its level."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, 'w') as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def media_kind(path: str) -> str:
     """``'video'``, ``'audio'``, ``'image'``, ``'empty'`` or
     ``'unknown'``, by the file's content (not its name)."""
@@ -78,16 +104,18 @@ def media_kind(path: str) -> str:
             head.startswith(AUDIO_MAGIC):
         return 'audio'
     import decord
-    try:
-        decord.VideoReader(path, num_threads=1)
-        return 'video'
-    except Exception:  # no video stream, or not a media file at all
-        pass
-    try:
-        decord.AudioReader(path)
-        return 'audio'
-    except Exception:
-        return 'unknown'
+    quiet_decoder_logs()  # a failed probe is an answer, not an error
+    with _native_stderr_silenced():
+        try:
+            decord.VideoReader(path, num_threads=1)
+            return 'video'
+        except Exception:  # no video stream, or not a media file at all
+            pass
+        try:
+            decord.AudioReader(path)
+            return 'audio'
+        except Exception:
+            return 'unknown'
 
 
 def media_problem(path: str) -> Optional[BadSampleError]:

@@ -47,7 +47,8 @@ def test_extract_audio_writes_wavs_and_resumes(videos, tmp_path):
     out = tmp_path / 'wav'
     rc, stdout, stderr = run_tool('extract_audio.py', videos, out,
                                   '--workers', 2)
-    assert rc == 0, stderr
+    # some failed: exit status 3 (hicmae.apis.exit_codes)
+    assert rc == 3, stderr
     assert 'audio: 2 done, 0 skipped, 1 failed of 3' in stdout
     assert f'{videos / "silent.mp4"}: failed: no audio track' in stderr
     failed = (out / 'failed_audio.txt').read_text().splitlines()
@@ -64,7 +65,7 @@ def test_extract_audio_writes_wavs_and_resumes(videos, tmp_path):
     # a second run skips what is there
     stamp = (out / 'talk/a.wav').stat().st_mtime_ns
     rc, stdout, _ = run_tool('extract_audio.py', videos, out)
-    assert rc == 0 and 'audio: 0 done, 2 skipped, 1 failed of 3' in stdout
+    assert rc == 3 and 'audio: 0 done, 2 skipped, 1 failed of 3' in stdout
     assert (out / 'talk/a.wav').stat().st_mtime_ns == stamp
 
     # an interrupted run left a temporary file and an empty wav
@@ -91,7 +92,8 @@ def test_extract_audio_list_and_total_failure(videos, tmp_path):
     touch_empty(broken / 'x.avi')
     truncate(videos / 'talk/a.mp4', broken / 'y.mp4', keep=0.05)
     rc, stdout, stderr = run_tool('extract_audio.py', broken, tmp_path / 'o')
-    assert rc == 1 and '0 done, 0 skipped, 2 failed of 2' in stdout
+    # every one failed: exit status 4
+    assert rc == 4 and '0 done, 0 skipped, 2 failed of 2' in stdout
     assert 'x.avi: failed: empty file (0 bytes)' in stderr
     assert 'y.mp4: failed: cannot decode audio (' in stderr
 
@@ -99,7 +101,7 @@ def test_extract_audio_list_and_total_failure(videos, tmp_path):
     listed.write_text(f'{videos / "silent.mp4"}\n{outside}\n')
     rc, stdout, stderr = run_tool('extract_audio.py', videos, tmp_path / 'p',
                                   '--list', listed)
-    assert rc == 1 and '0 done, 0 skipped, 2 failed of 2' in stdout
+    assert rc == 4 and '0 done, 0 skipped, 2 failed of 2' in stdout
     assert 'silent.mp4: failed: no audio track' in stderr
     assert f'{outside}: failed: not under SRC_ROOT' in stderr
 
@@ -118,7 +120,7 @@ def test_crop_faces_writes_frame_folders_and_resumes(videos, tmp_path):
     out = tmp_path / 'faces'
     rc, stdout, stderr = run_tool('crop_faces.py', videos, out, '--size',
                                   48, '--every', 3, '--workers', 2)
-    assert rc == 0, stderr
+    assert rc == 3, stderr  # one video failed
     assert 'faces: 2 done, 0 skipped, 1 failed of 3' in stdout
     assert 'silent.mp4: failed: no face found in 8 sampled frames' in stderr
     assert (out / 'failed_faces.txt').read_text().startswith(
@@ -164,3 +166,25 @@ def test_crop_faces_without_face_crop_only_resizes(videos, tmp_path):
     names = _frame_names(out / 'silent')
     assert len(names) == 20
     assert cv2.imread(str(out / 'silent' / names[0])).shape == (32, 32, 3)
+
+
+def test_crop_faces_warns_about_clips_too_short_to_train_on(tmp_path):
+    src = tmp_path / 'src'
+    write_mp4(src / 'short.mp4',
+              face_frames([(70, 50)] * 5, face_width=40), audio=tone(0.2))
+    write_mp4(src / 'long.mp4',
+              face_frames([(70, 50)] * 12, face_width=40), audio=tone(0.5))
+    rc, stdout, stderr = run_tool('crop_faces.py', src, tmp_path / 'o',
+                                  '--size', 32, '--every', 2)
+    assert rc == 0, stderr
+    assert 'faces: 2 done, 0 skipped, 0 failed of 2' in stdout
+    assert f'{src / "short.mp4"}: warning: only 5 frames, fewer than the 8' \
+        in stderr
+    assert 'long.mp4' not in stderr
+
+
+def test_crop_faces_help_shows_defaults():
+    rc, stdout, _ = run_tool('crop_faces.py', '--help')
+    text = ' '.join(stdout.split())
+    assert rc == 0 and '(default: 160)' in text and '(default: 5)' in text
+    assert 'folder holding the videos' in text

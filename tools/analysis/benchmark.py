@@ -38,6 +38,8 @@ import sys
 import tempfile
 import time
 
+from hicmae.cli_help import DefaultsHelpFormatter
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -228,9 +230,13 @@ def print_table(rows: list) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    sub = parser.add_subparsers(dest='what', required=True)
-    m = sub.add_parser('model')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    sub = parser.add_subparsers(dest='what', required=True,
+                                help='what to measure')
+    m = sub.add_parser('model', formatter_class=DefaultsHelpFormatter,
+                       help='model steps per second')
     m.add_argument('--size', nargs='+', default=['tiny'],
                    choices=['tiny', 'small', 'base'])
     m.add_argument('--batch', type=int, default=2)
@@ -261,7 +267,8 @@ def main(argv=None) -> int:
     m.add_argument('--device', default='cuda' if _has_cuda() else 'cpu')
     m.add_argument('--single', action='store_true', help=argparse.SUPPRESS)
     m.add_argument('--json')
-    d = sub.add_parser('data')
+    d = sub.add_parser('data', formatter_class=DefaultsHelpFormatter,
+                       help='pre-training input clips per second')
     d.add_argument('--source', nargs='+', default=['mp4', 'frames', 'shards'],
                    choices=['mp4', 'frames', 'shards'])
     d.add_argument('--repeats', nargs='+', type=int, default=[1, 4],

@@ -44,6 +44,8 @@ from typing import Dict, List, Optional
 import torch
 import torch.nn.functional as F
 
+from hicmae.cli_help import DefaultsHelpFormatter
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -366,7 +368,9 @@ def _fmt(value: Optional[float], digits: int = 1) -> str:
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Command line; ``--side``/``--work`` are for the child processes."""
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     p.add_argument('--authors-repo', required=True,
                    help="export of the authors' repository")
     p.add_argument('--deps', help='pip --target folder with timm, einops, '

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.face import build_face_detector
 from hicmae.face.cropping import largest_index
 
@@ -69,7 +70,9 @@ def score_case(detector, clip, case):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('--frames', type=int, default=4)
     parser.add_argument('--detectors', nargs='+', default=list(DEFAULT))
     args = parser.parse_args(argv)

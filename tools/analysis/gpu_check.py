@@ -33,6 +33,8 @@ import traceback
 import torch
 from mmengine.hooks import Hook
 
+from hicmae.cli_help import DefaultsHelpFormatter
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 TINY_CFG = 'configs/hicmae/hicmae_tiny_synthetic_tensor.py'
@@ -42,7 +44,9 @@ FSDP_TINY_CFG = 'configs/hicmae/hicmae_tiny_synthetic_tensor_fsdp.py'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('--device', choices=['cuda', 'cpu'],
                         default='cuda' if torch.cuda.is_available()
                         else 'cpu')

@@ -21,6 +21,7 @@ import sys
 
 import numpy as np
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.visualization import draw_confusion_matrix, save_image
 
 
@@ -75,7 +76,9 @@ def matrix_from_dump(path: str, num_classes=None) -> np.ndarray:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('result', help='test_metrics.json or PRED.pkl')
     parser.add_argument('config', nargs='?', help='config (class names)')
     parser.add_argument('--out', help='PNG path (default: '

@@ -12,13 +12,17 @@ import argparse
 import os.path as osp
 import sys
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.visualization import (draw_curves, find_scalars, load_scalars,
                                   save_image)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('work_dir')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('work_dir', help='the run\'s work dir (holding '
+                        '<timestamp>/vis_data/scalars.json)')
     parser.add_argument('--out', help='PNG path (default: '
                         'WORK_DIR/curves.png)')
     parser.add_argument('--all', action='store_true',

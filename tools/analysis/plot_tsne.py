@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.visualization import draw_tsne, save_image
 
 
@@ -76,8 +77,11 @@ def load_feature_dir(folder: str):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('feature_dir')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('feature_dir', help='what tools/extract_features.py '
+                        'wrote (feature.npy, index.csv, meta.json)')
     parser.add_argument('--out', help='PNG path (default: '
                         'FEATURE_DIR/tsne.png)')
     parser.add_argument('--perplexity', type=float, default=30.0)

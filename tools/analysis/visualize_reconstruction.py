@@ -23,13 +23,16 @@ from mmengine.config import DictAction
 from mmengine.dataset import default_collate
 
 from hicmae.apis import init_model
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
 from hicmae.registry import DATASETS
 from hicmae.visualization import AVVisualizer, save_image
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('config', help='pre-training config')
     parser.add_argument('checkpoint', help='pre-training checkpoint')
     parser.add_argument('--num-samples', type=int, default=2)

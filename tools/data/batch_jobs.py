@@ -6,11 +6,13 @@ the failure report."""
 import argparse
 import os
 import os.path as osp
-import re
 import sys
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from mmengine.utils import track_iter_progress, track_parallel_progress
+
+from hicmae.apis import exit_codes
+from hicmae.datasets.errors import clean_reason
 
 VIDEO_EXTS = ('.mp4', '.avi', '.flv', '.mkv', '.mov', '.webm', '.m4v',
               '.mpg', '.mpeg')
@@ -116,9 +118,14 @@ def run_jobs(func: Callable[[tuple], Outcome], tasks: Sequence[tuple],
 
 def report(outcomes: Sequence[Outcome], out_root: str, failed_file: str,
            what: str) -> int:
-    """Print the failures and a summary, write (or clear) ``failed_file``
-    in ``out_root``; the exit status: 1 if every item failed, else 0."""
+    """Print the failures (and the warnings of items done, their reason
+    field), a summary, write (or clear) ``failed_file`` in ``out_root``;
+    the exit status (:mod:`hicmae.apis.exit_codes`): 0 when nothing failed,
+    3 when some items failed, 4 when every item did."""
     failed = [o for o in outcomes if o[0] == 'failed']
+    for status, path, note in outcomes:
+        if status == 'done' and note:
+            print(f'{path}: warning: {note}', file=sys.stderr)
     counts = {s: sum(o[0] == s for o in outcomes)
               for s in ('done', 'skipped', 'failed')}
     for _, path, reason in failed:
@@ -133,11 +140,10 @@ def report(outcomes: Sequence[Outcome], out_root: str, failed_file: str,
     where = f' (listed in {failed_path})' if failed else ''
     print(f'{what}: {counts["done"]} done, {counts["skipped"]} skipped, '
           f'{counts["failed"]} failed of {len(outcomes)}{where}')
-    return 1 if outcomes and counts['failed'] == len(outcomes) else 0
+    return exit_codes.outcome(len(outcomes), counts['failed'])
 
 
 def short_error(err: Exception) -> str:
     """The first line of an error, without decord's time/source prefix."""
     lines = str(err).strip().splitlines()
-    text = lines[0] if lines else type(err).__name__
-    return re.sub(r'^\[[\d:]+\] \S+:\d+: ', '', text)[:200]
+    return clean_reason(lines[0])[:200] if lines else type(err).__name__

@@ -35,13 +35,13 @@ import os
 import os.path as osp
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hicmae.data_prep.list_builders import (BUILDERS,
-                                           LayoutError, MediaPaths, Report,
-                                           count_table, keep_available,
-                                           write_fold_lists)
+from hicmae.cli_help import DefaultsHelpFormatter
+from hicmae.data_prep.list_builders import (BUILDERS, LayoutError, MediaPaths,
+                                            Report, count_table,
+                                            keep_available, write_fold_lists)
 from hicmae.data_prep.list_builders.common import write_atomic
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 SHOW = 20  # skipped files printed; all go to the skipped file
 
@@ -67,8 +67,7 @@ def print_report(report: Report, out_dir: str) -> None:
 
 
 def cut_iemocap(args, builder) -> int:
-    from hicmae.data_prep.list_builders.iemocap import (read_utterances,
-                                                       usable)
+    from hicmae.data_prep.list_builders.iemocap import read_utterances, usable
     from hicmae.data_prep.list_builders.iemocap_clips import cut_clips
     report = Report()
     utts = usable(read_utterances(args.src_root, report), builder.classes,
@@ -124,8 +123,11 @@ def build_emotion(args, builder, paths: MediaPaths) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('dataset', choices=sorted(BUILDERS))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('dataset', choices=sorted(BUILDERS),
+                        help='which benchmark\'s layout to read')
     parser.add_argument('src_root', help='the dataset as downloaded')
     parser.add_argument('--out', help='folder for the list files')
     parser.add_argument('--frames-root', help="crop_faces.py's output")

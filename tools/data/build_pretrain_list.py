@@ -12,14 +12,18 @@ import argparse
 import os.path as osp
 import sys
 
-
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.data_prep.list_builders.voxceleb2 import find_videos
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root')
-    parser.add_argument('subdir', nargs='?', default='.')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('data_root', help='dataset root; list paths are '
+                        'relative to it')
+    parser.add_argument('subdir', nargs='?', default='.',
+                        help='folder under DATA_ROOT to search for videos')
     parser.add_argument('--out', help='list path (default: '
                         'DATA_ROOT/pretrain_list.txt)')
     parser.add_argument('--ext', default='.mp4')

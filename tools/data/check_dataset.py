@@ -9,10 +9,10 @@ prints each file that fails with the reason; exits 1 if any does.
 import argparse
 import sys
 
-
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
 from hicmae.registry import DATASETS
 from hicmae.utils import register_all_modules
@@ -32,17 +32,22 @@ def check(dataset) -> list:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('config', help='config whose dataset to check')
     parser.add_argument('--split', default='train',
                         choices=['train', 'val', 'test'])
     parser.add_argument('--out', help='also write the broken list here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    from hicmae.engine.launch import ConfigError, load_checked_config
+    try:  # an unknown key stops it, as in tools/train.py
+        cfg = load_checked_config(args.config, args.cfg_options)
+    except ConfigError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
     loader = cfg.get(f'{args.split}_dataloader')
     if not loader:
         print(f'error: {args.config} has no {args.split}_dataloader',

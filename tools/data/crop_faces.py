@@ -34,8 +34,11 @@ Re-running resumes: a folder holding the ``.done`` marker (written last) is
 skipped; any other is redone. Frames go to a hidden temporary folder that
 is renamed when complete. A video that fails (no face found, corrupt file)
 is printed with the reason and listed in ``OUT_ROOT/failed_faces.txt``;
-the others go on. The last line counts done / skipped / failed; the exit
-status is 1 only if every video failed.
+the others go on. A video shorter than the training minimum (SampleClip's
+min_frames, 8 frames) is written with a warning: training skips it as a bad
+sample, testing scores it padded with its last frame. The last line counts
+done / skipped / failed. Exit status: 0 when no video failed, 3 when some
+failed, 4 when every one did, 2 for bad arguments (no folder, no video).
 """
 import argparse
 import functools
@@ -45,19 +48,28 @@ import shutil
 import sys
 from typing import List, Sequence, Tuple
 
-
 import cv2
 import decord
 import numpy as np
+from batch_jobs import (Outcome, add_common_args, plan, report, run_jobs,
+                        short_error, temp_name, videos_to_process)
 
+from hicmae.apis.inputs import quiet_decoder_logs
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
-from batch_jobs import (Outcome, add_common_args, plan,
-                        report, run_jobs, short_error, temp_name,
-                        videos_to_process)
 from hicmae.face import ClipFaceCropper
 
 DONE = '.done'
 CHUNK = 64  # frames decoded at once: bounds memory on long videos
+
+
+def training_min_frames() -> int:
+    """The fewest frames a training clip may have (``SampleClip``'s
+    ``min_frames`` default): shorter videos are bad samples there."""
+    import inspect
+
+    from hicmae.datasets.transforms.video_loading import SampleClip
+    return inspect.signature(SampleClip).parameters['min_frames'].default
 
 
 class VideoFrames:
@@ -161,10 +173,15 @@ def crop_one(task: Tuple[str, str, dict]) -> Outcome:
     if osp.isfile(osp.join(folder, DONE)):
         return 'skipped', video, ''
     try:
-        write_frames(video, folder, opts)
+        n = write_frames(video, folder, opts)
     except Exception as err:  # report and go on with the other videos
         reason = getattr(err, 'reason', None) or short_error(err)
         return 'failed', video, reason
+    least = training_min_frames()
+    if n < least:
+        return 'done', video, (f'only {n} frames, fewer than the {least} '
+                               'a training clip needs (skipped as a bad '
+                               'sample in training, padded in testing)')
     return 'done', video, ''
 
 
@@ -174,7 +191,9 @@ def _single_threaded_cv2() -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     add_common_args(parser)
     parser.add_argument('--size', type=int, default=160,
                         help='side of the written crops (pixels)')
@@ -198,13 +217,14 @@ def main(argv=None) -> int:
                         help='the videos are face crops already: only '
                         'resize the short side to --size')
     args = parser.parse_args(argv)
+    quiet_decoder_logs()  # failures are reported per video, in one line
     if args.size < 1 or args.every < 1 or args.margin <= 0:
         parser.error('--size and --every must be >= 1, --margin positive')
     if args.align and args.detector == 'haar':
         parser.error('--align needs landmarks: use --detector mtcnn or ssd')
     videos = videos_to_process(args)
     if videos is None:
-        return 2
+        return 2  # hicmae.apis.exit_codes.USAGE
     opts = dict(size=args.size, every=args.every, margin=args.margin,
                 smooth=args.smooth, quality=args.quality,
                 face_crop=args.face_crop, detector=args.detector,

@@ -21,15 +21,14 @@ import os.path as osp
 import sys
 from typing import Tuple
 
-
 import decord
 import numpy as np
+from batch_jobs import (Outcome, add_common_args, plan, report, run_jobs,
+                        short_error, temp_name, videos_to_process)
 from scipy.io import wavfile
 
+from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.datasets import BadSampleError
-from batch_jobs import (Outcome, add_common_args, plan,
-                        report, run_jobs, short_error, temp_name,
-                        videos_to_process)
 
 SAMPLE_RATE = 16000
 
@@ -81,7 +80,9 @@ def extract_one(task: Tuple[str, str]) -> Outcome:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
     add_common_args(parser)
     args = parser.parse_args(argv)
     videos = videos_to_process(args)

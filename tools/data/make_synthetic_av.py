@@ -16,16 +16,17 @@ Exit status 2 on invalid arguments or when OUT_DIR is not empty and
 import argparse
 import sys
 
-
-from hicmae.data_prep.synthetic_av import (
-    CUE_SETS, DEFAULT_CUE_SET, make_synthetic_av, validate_args)
+from hicmae.cli_help import DefaultsHelpFormatter
+from hicmae.data_prep.synthetic_av import (CUE_SETS, DEFAULT_CUE_SET,
+                                           make_synthetic_av, validate_args)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Generate a small synthetic audio-visual emotion '
         'dataset (mp4 + frame folders + wav + annotation lists) whose '
-        'classes need both face and voice.')
+        'classes need both face and voice.',
+        formatter_class=DefaultsHelpFormatter)
     parser.add_argument('out_dir', nargs='?', default=None,
                         help='output folder (default: data/synthetic, or '
                         'data/synthetic_va for --cue-set valence_arousal4)')

@@ -19,6 +19,7 @@ import os.path as osp
 import sys
 import time
 
+from hicmae.cli_help import DefaultsHelpFormatter
 
 
 def parse_crop(text):
@@ -41,12 +42,16 @@ def main(argv=None) -> int:
     from mmengine.logging import print_log
     from mmengine.utils import ProgressBar
 
-    from hicmae.datasets import AVPretrainDataset
     from hicmae.data_prep.shard_packing import pack_shards
+    from hicmae.datasets import AVPretrainDataset
     from hicmae.utils import register_all_modules
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('list')
-    parser.add_argument('out')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=DefaultsHelpFormatter)
+    parser.add_argument('list', help='pre-training list (one clip per '
+                        'line)')
+    parser.add_argument('out', help='output folder (shards/, '
+                        'manifest.json, failures.txt)')
     parser.add_argument('--data-root', default='')
     parser.add_argument('--clips-per-shard', type=int, default=256)
     parser.add_argument('--workers', type=int, default=1)

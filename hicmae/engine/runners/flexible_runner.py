@@ -48,6 +48,13 @@ class HiCMAEFlexibleRunner(FlexibleRunner):
         complete_loader_configs(kwargs)
         super().__init__(*args, **kwargs)
 
+    def build_logger(self, *args, **kwargs):
+        logger = super().build_logger(*args, **kwargs)
+        # the environment / config / hook dumps go to the log file only
+        from ..launch.console import keep_console_short
+        keep_console_short(logger)
+        return logger
+
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:
         if '://' in out_dir:  # remote backends write objects whole
