@@ -258,3 +258,17 @@ def test_dual_masked_reconstruction_pictures_the_decoded_tokens(
     assert views['video']['pred'].shape == views['video']['target'].shape
     assert views['video']['pred'].shape[1] == 16
     assert views['audio']['pred'].shape[1] == 8
+
+
+@pytest.mark.parametrize('size,model_type,decoder_masks', [
+    ('base', 'HiCMAE', False),
+    ('base_dm', 'DualMaskedHiCMAE', True),
+    ('avf_base', 'DualMaskedHiCMAE', True),
+    ('avf_base_nodm', 'DualMaskedHiCMAE', False),
+])
+def test_benchmark_model_cases(size, model_type, decoder_masks):
+    from tool_loader import load_tool
+    cfg = load_tool('analysis/benchmark.py')._model_cfg(size, 'sdpa', False)
+    assert cfg['type'] == model_type
+    assert (cfg.get('video_decoder_masking') is not None) == decoder_masks
+    assert cfg['fusion']['use_sdpa'] is True
