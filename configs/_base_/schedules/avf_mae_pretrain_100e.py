@@ -1,6 +1,7 @@
 # AVF-MAE++'s pre-training schedule (their final Base and Huge scripts):
 # the paper's AdamW (0.9, 0.95), wd 0.05, but lr 1.5e-4 per 256 clips, 10
-# warm-up epochs, cosine to 1e-5 (per 256), 100 epochs; fp16 AMP with dynamic loss scaling on GPUs.
+# warm-up epochs, cosine to 1e-5 (per 256), 100 epochs; fp16 AMP with
+# dynamic loss scaling on GPUs.
 _base_ = ['./pretrain_adamw_100e.py']
 
 _lr, _min_lr, _epochs, _warmup = 1.5e-4, 1e-5, 100, 10
