@@ -10,22 +10,10 @@
 _base_ = [
     '../_base_/models/avf_mae_base.py',
     '../_base_/datasets/voxceleb2_pretrain.py',
-    '../_base_/schedules/pretrain_adamw_100e.py',
+    '../_base_/schedules/avf_mae_pretrain_100e.py',
     '../_base_/default_runtime.py',
 ]
 
 train_dataloader = dict(batch_size=164)
-
-_lr, _min_lr, _epochs, _warmup = 1.5e-4, 1e-5, 100, 10
-optim_wrapper = dict(type='MixedPrecisionOptimWrapper',
-                     dtype=dict(cuda='float16', cpu='bfloat16'),
-                     loss_scale='dynamic', optimizer=dict(lr=_lr))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-9, end_factor=1.0, by_epoch=True,
-         begin=0, end=_warmup, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min_ratio=_min_lr / _lr,
-         by_epoch=True, begin=_warmup, end=_epochs, T_max=_epochs - _warmup,
-         convert_to_iter_based=True),
-]
 # their --save_ckpt_freq 10
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -87,6 +87,22 @@ RECOGNIZER_TINY = dict(
 )
 
 
+# local-global encoders (AVF-MAE++): regions that tile the tiny grids
+# (video 8x2x2 tokens, audio 2x2) and leave whole regions under the
+# recipes' mask ratios; fine-tuning needs as many audio as video regions
+LG_TINY = dict(video_encoder=dict(region_size=(2, 2, 2)),
+               audio_encoder=dict(region_size=(2, 2)))
+LG_TINY_FINETUNE = dict(video_encoder=dict(region_size=(2, 2, 2)),
+                        audio_encoder=dict(region_size=(1, 1)))
+
+
+def _tiny(model_cfg: dict, overrides: dict, lg: dict) -> dict:
+    model_cfg = _deep_update(model_cfg, copy.deepcopy(overrides))
+    if model_cfg['video_encoder']['type'].startswith('LG'):
+        model_cfg = _deep_update(model_cfg, copy.deepcopy(lg))
+    return model_cfg
+
+
 def _tiny_inputs(model_cfg: dict) -> dict:
     frames = model_cfg['video_encoder'].get('num_frames', 16)
     return dict(video=torch.randn(2, 3, frames, 32, 32),
@@ -97,12 +113,12 @@ def _tiny_inputs(model_cfg: dict) -> dict:
 def test_config_model_builds_tiny_and_runs(path):
     model_cfg = _load(path).model.to_dict()
     torch.manual_seed(0)
-    if model_cfg['type'] == 'AVRecognizer':
+    if model_cfg['type'] in ('AVRecognizer', 'AVFRecognizer'):
         if not head_is_regression(model_cfg['head']):
-            # the base model leaves the class count to the leaf recipes
+            # the base models leave the class count to the leaf recipes
             model_cfg['head'].setdefault('num_classes', 3)
-        model = MODELS.build(_deep_update(model_cfg,
-                                          copy.deepcopy(RECOGNIZER_TINY)))
+        model = MODELS.build(_tiny(model_cfg, RECOGNIZER_TINY,
+                                   LG_TINY_FINETUNE))
         samples = [AVDataSample() for _ in range(2)]
         head = model_cfg['head']
         for i, s in enumerate(samples):
@@ -117,8 +133,7 @@ def test_config_model_builds_tiny_and_runs(path):
         assert any(k.startswith('loss_') for k in losses)
         assert all(math.isfinite(v.item()) for v in losses.values())
         return
-    model = MODELS.build(_deep_update(model_cfg,
-                                      copy.deepcopy(TINY_OVERRIDES)))
+    model = MODELS.build(_tiny(model_cfg, TINY_OVERRIDES, LG_TINY))
     assert model.video_encoder.embed_dims == 32
     assert len(model.video_encoder.blocks) == 4
     # no masks in the samples: the recipe's model draws them

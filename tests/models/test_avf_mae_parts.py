@@ -258,3 +258,33 @@ def test_dual_masked_reconstruction_pictures_the_decoded_tokens(
     assert views['video']['pred'].shape == views['video']['target'].shape
     assert views['video']['pred'].shape[1] == 16
     assert views['audio']['pred'].shape[1] == 8
+
+
+@pytest.mark.parametrize('size,model_type,decoder_masks', [
+    ('base', 'HiCMAE', False),
+    ('base_dm', 'DualMaskedHiCMAE', True),
+    ('avf_base', 'DualMaskedHiCMAE', True),
+    ('avf_base_nodm', 'DualMaskedHiCMAE', False),
+])
+def test_benchmark_model_cases(size, model_type, decoder_masks):
+    from tool_loader import load_tool
+    cfg = load_tool('analysis/benchmark.py')._model_cfg(size, 'sdpa', False)
+    assert cfg['type'] == model_type
+    assert (cfg.get('video_decoder_masking') is not None) == decoder_masks
+    assert cfg['fusion']['use_sdpa'] is True
+
+
+def test_layer_decay_gives_region_tokens_the_full_lr():
+    """The authors' layer-id rule sends ``encoder.lg_region_tokens`` to the
+    last layer (full lr); patch embedding to the first."""
+    from hicmae.engine.optim_constructors import \
+        layer_decay_optim_wrapper_constructor as layer_decay
+    model = MODELS.build(_recognizer_cfg())
+    layer_id, n = layer_decay.build_layer_id_fn(model)
+    assert layer_id('video_encoder.region_tokens') == n + 1
+    assert layer_id('audio_encoder.region_tokens') == n + 1
+    assert layer_id('video_encoder.patch_embed.proj.weight') == 0
+    assert layer_id('video_encoder.blocks.1.mlp.fc1.weight') == 2
+    assert layer_id('fusion.blocks.0.video_gate.norm.weight') == 3
+    assert layer_id('fusion.refine.in_proj.weight') == n + 1
+    assert layer_id('video_layer_weights') == n + 1

@@ -1,6 +1,7 @@
 """Measure training-step throughput and peak memory, and data-pipeline speed.
 
-    python tools/analysis/benchmark.py model [--size tiny small base]
+    python tools/analysis/benchmark.py model [--size tiny small base
+        base_dm avf_base avf_base_nodm]
         [--batch 2] [--steps 5] [--warmup 2] [--dtype fp32 bf16]
         [--attn sdpa explicit] [--adamw fused loop]
         [--with-cp full|selective] [--backward-step] [--compile]
@@ -43,10 +44,27 @@ from hicmae.cli_help import DefaultsHelpFormatter
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+# --size: HiCMAE's presets, and AVF-MAE++-Base (avf_base: dual masking;
+# avf_base_nodm: its decoders decode every hidden token, as HiCMAE's) and
+# HiCMAE-Base with AVF-MAE++'s dual masking (base_dm)
+MODEL_SIZES = ('tiny', 'small', 'base', 'base_dm', 'avf_base',
+               'avf_base_nodm')
+_DUAL_MASKS = dict(
+    type='DualMaskedHiCMAE',
+    video_decoder_masking=dict(type='RunningCellMaskGenerator', ratio=0.5),
+    audio_decoder_masking=dict(type='RandomMaskGenerator', ratio=0.5))
+
+
 def _model_cfg(size: str, attn: str, with_cp):
     from mmengine.config import Config
+    preset = {'base_dm': 'hicmae_base', 'avf_base': 'avf_mae_base',
+              'avf_base_nodm': 'avf_mae_base'}.get(size, f'hicmae_{size}')
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models',
-                                   f'hicmae_{size}.py')).model
+                                   f'{preset}.py')).model
+    if size == 'base_dm':
+        cfg.update(_DUAL_MASKS)
+    elif size == 'avf_base_nodm':
+        cfg.update(video_decoder_masking=None, audio_decoder_masking=None)
     for key in ('video_encoder', 'audio_encoder', 'fusion', 'video_decoder',
                 'audio_decoder'):
         cfg[key]['use_sdpa'] = attn == 'sdpa'
@@ -238,7 +256,7 @@ def main(argv=None) -> int:
     m = sub.add_parser('model', formatter_class=DefaultsHelpFormatter,
                        help='model steps per second')
     m.add_argument('--size', nargs='+', default=['tiny'],
-                   choices=['tiny', 'small', 'base'])
+                   choices=MODEL_SIZES)
     m.add_argument('--batch', type=int, default=2)
     m.add_argument('--steps', type=int, default=5)
     m.add_argument('--warmup', type=int, default=2)

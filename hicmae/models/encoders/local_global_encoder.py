@@ -175,8 +175,11 @@ class LocalGlobalEncoder(ViTEncoder):
         return self._run_windows(tokens, 'region')[1]
 
     def get_layer_depth(self, param_name: str) -> Tuple[int, int]:
+        """As :meth:`ViTEncoder.get_layer_depth`; the region tokens are in
+        the last bucket (the full learning rate under layer-wise decay), as
+        the authors' layer-id rule puts every name it does not know."""
         if param_name.startswith('region_tokens'):
-            return 0, self.depth + 2
+            return self.depth + 1, self.depth + 2
         return super().get_layer_depth(param_name)
 
 
