@@ -7,7 +7,8 @@ Stages, each a tool of this repository run as a subprocess with its output
 shown as it goes:
 
 1. generate the synthetic audio-visual emotion set (if ``--data`` has none;
-   the recipes read its face crops, ``faces/``);
+   the recipes read its face crops, ``faces/``, which the generator cuts
+   around the head it drew: ground truth, not a face detector's boxes);
 2. pre-train HiCMAE-Tiny on it without labels;
 3. fine-tune from that checkpoint with labels;
 4. test: WAR, UAR, F1, per-class recall, confusion matrix;

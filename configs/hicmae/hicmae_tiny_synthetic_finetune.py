@@ -3,12 +3,13 @@
 # data/synthetic), starting from the synthetic pre-training run's
 # checkpoint. From scratch: --cfg-options model.init_cfg=None
 # It reads the set's face crops (faces/, lists/<split>_faces.txt), as every
-# benchmark recipe reads face-cropped frames (your own videos:
-# tools/data/crop_faces.py). On the whole frames (lists/<split>.txt) the
-# face is a third of the frame width and the mouth a few pixels inside one
-# of 16 patches: the video branch then memorises each clip's background
-# and does not learn the mouth (docs/results.md, "Why the Tiny recipes
-# read face crops").
+# benchmark recipe reads face-cropped frames. The generator cuts them around
+# the head position it drew (ground truth), not with a face detector; your
+# own videos: tools/data/crop_faces.py (docs/results.md, "Detector crops").
+# On the whole frames (lists/<split>.txt) the face is a third of the frame
+# width and the mouth a few pixels inside one of 16 patches: the video
+# branch then memorises each clip's background and does not learn the mouth
+# (docs/results.md, "Why the Tiny recipes read face crops").
 # Audio-only / video-only: model.video_encoder=None / model.audio_encoder=None
 # Unlike the Base recipes (made for a 99.6 M model pre-trained on a million
 # clips), this 4-block model pre-trained on 216 clips learns faster without

@@ -1,7 +1,8 @@
 # Pre-train HiCMAE-Tiny on the generated audio-visual clips
 # (python tools/data/make_synthetic_av.py writes them to data/synthetic):
-# their face crops (faces/, as the fine-tuning recipe) with the wavs, a
-# few minutes on a 2-core CPU. The whole frames of the mp4s instead:
+# their face crops (faces/, as the fine-tuning recipe: cut by the generator
+# around the head it drew, no detector) with the wavs, a few minutes on a
+# 2-core CPU. The whole frames of the mp4s instead:
 # --cfg-options train_dataloader.dataset.ann_file=lists/pretrain.txt
 _base_ = [
     '../_base_/models/hicmae_tiny.py',
