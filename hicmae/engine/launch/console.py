@@ -45,7 +45,7 @@ def _size(loop_or_loader) -> str:
         return 'streamed'
 
 
-def precision(cfg, device: str = 'cpu') -> str:
+def precision(cfg, device: str) -> str:
     """The optimiser wrapper's arithmetic on ``device``, in words."""
     wrapper = cfg.get('optim_wrapper') or {}
     kind = wrapper.get('type', 'OptimWrapper')
