@@ -13,11 +13,9 @@ model = dict(
     fusion=dict(num_heads=2),
     video_decoder=dict(embed_dims=32, num_heads=2),
     audio_decoder=dict(embed_dims=32, num_heads=2),
-    contrastive_layers=(1, 2, 3), skip_layers=(1, 2, 3))
-train_pipeline = [
-    dict(type='GenerateTubeMask', grid=(8, 4, 4), mask_ratio=0.75),
-    dict(type='GenerateRandomMask', num_tokens=16, mask_ratio=0.5),
-    dict(type='PackAVInputs')]
+    contrastive_layers=(1, 2, 3), skip_layers=(1, 2, 3),
+    video_masking=dict(ratio=0.75), audio_masking=dict(ratio=0.5))
+train_pipeline = [dict(type='PackAVInputs')]
 train_dataloader = dict(
     _delete_=True, batch_size=2, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),

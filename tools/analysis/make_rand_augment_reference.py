@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from hicmae.cli_help import DefaultsHelpFormatter
+
 MAGNITUDES = (0., 3., 7.3, 10.)
 FILL = (128, 128, 128)
 
@@ -104,7 +106,8 @@ def chain(module: types.ModuleType, frame: np.ndarray) -> np.ndarray:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
+                                     formatter_class=DefaultsHelpFormatter)
     parser.add_argument('authors_file', help="the authors' rand_augment.py")
     parser.add_argument('--out', default='tests/data/'
                         'rand_augment_reference.npz')

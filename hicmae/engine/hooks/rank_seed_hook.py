@@ -34,8 +34,9 @@ class RankSeedHook(Hook):
     pipeline when ``num_workers=0`` — differs per rank. Data workers are
     already seeded per rank by MMEngine's ``worker_init_fn``.
 
-    A single-process run is left alone (its seed is ``seed + 0`` already,
-    and a resume has restored its generator states).
+    A single-process run is left alone (its seed is ``seed + 0`` already),
+    and so is a resumed run whose generator states
+    :class:`RNGStateHook` restored (each rank continues its own sequence).
     """
 
     priority = 'VERY_HIGH'
@@ -43,6 +44,12 @@ class RankSeedHook(Hook):
     def before_train(self, runner) -> None:
         rank, world = get_dist_info()
         if world == 1:
+            return
+        if getattr(runner, 'rng_states_restored', False):
+            # a resume restored this rank's own generators (RNGStateHook):
+            # the run continues their sequence as an uninterrupted one
+            runner.logger.info(f'rank {rank}: generators restored from the '
+                               'checkpoint, not reseeded')
             return
         seed = rank_seed(int(runner.seed), rank, int(runner.iter))
         random.seed(seed)

@@ -68,6 +68,8 @@ class RNGStateHook(Hook):
             state = per_rank[get_rank()]
         if state is None:
             return
+        # RankSeedHook must not reseed over the states restored here
+        runner.rng_states_restored = True
         py = state['python']
         random.setstate((py[0], tuple(py[1]), py[2]))
         np_state = state['numpy']

@@ -35,6 +35,7 @@ class FusedTokenClsHead(HFFClsHead):
         self.feature_dims = video_dims + audio_dims
         self.norm = nn.LayerNorm(self.feature_dims, eps=norm_eps)
         self.fc = nn.Linear(self.feature_dims, num_classes)
+        self.num_classes = num_classes
         self.label_smoothing = label_smoothing
 
     def feature(self, feats: Dict[str, torch.Tensor]) -> torch.Tensor:
