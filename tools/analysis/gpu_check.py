@@ -341,7 +341,7 @@ def run_finetune_test_inference(args) -> dict:
              'model.video_encoder.depth=2', 'model.audio_encoder.depth=2',
              'model.video_encoder.num_heads=2',
              'model.audio_encoder.num_heads=2', 'model.fusion.num_heads=2']
-    opts = [f'data_root={data}', 'model.init_cfg=None',
+    opts = ['model.init_cfg=None',
             *[f'{split}_dataloader.{key}' for split in
               ('train', 'val', 'test') for key in (
                   f'dataset.data_root={data}', 'num_workers=0',
