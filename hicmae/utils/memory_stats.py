@@ -3,7 +3,9 @@
 ``peak_rss_mib``/``reset_peak_rss`` read the kernel's resident-set figures
 (Linux); :func:`tensor_peak_mib` counts live tensors during one call with
 PyTorch's memory tracker, the CPU analogue of CUDA's
-``max_memory_allocated`` (no libraries, no allocator slack).
+``max_memory_allocated`` (no libraries, no allocator slack), and
+:func:`forward_activation_mib` the part of them a forward keeps for its
+backward.
 """
 import resource
 from typing import Callable, Optional
@@ -58,3 +60,26 @@ def tensor_peak_mib(fn: Callable[[], object], model: torch.nn.Module,
         fn()
     peak = tracker.get_tracker_snapshot('peak')
     return round(sum(v.get('Total', 0) for v in peak.values()) / 2**20, 1)
+
+
+def forward_activation_mib(fn: Callable[[], object],
+                           model: torch.nn.Module) -> Optional[float]:
+    """Activation memory of one forward call at its peak, in MiB: what it
+    keeps for the backward plus the transients alive at that moment (the
+    tracker's ``Activation`` and ``Temp`` kinds; ``model``'s weights,
+    buffers and gradients are not counted). This
+    is the figure a smaller decoder input or activation checkpointing
+    changes; the optimizer state, which dominates the step's peak at small
+    batches, is not in it. ``None`` where PyTorch lacks the tracker."""
+    try:
+        from torch.distributed._tools.mem_tracker import MemTracker
+    except ImportError:
+        return None
+    tracker = MemTracker()
+    tracker.track_external(model)
+    with tracker:
+        out = fn()
+        peak = tracker.get_tracker_snapshot('peak')
+    del out
+    return round(sum(v.get('Activation', 0) + v.get('Temp', 0)
+                     for v in peak.values()) / 2**20, 1)

@@ -12,7 +12,7 @@ import torch
 from hicmae.models.decoders.hierarchical_decoder import HierarchicalDecoder
 from hicmae.models.layers import Attention, check_cp_mode
 from hicmae.utils import keep_freed_memory
-from hicmae.utils.memory_stats import tensor_peak_mib
+from hicmae.utils.memory_stats import forward_activation_mib, tensor_peak_mib
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,3 +159,20 @@ def test_tensor_peak_counts_weights_and_activations():
     peak = tensor_peak_mib(forward, model)
     assert peak is not None
     assert 1.2 < peak < 4, peak
+
+
+def test_forward_activation_counts_saved_tensors_not_weights():
+    layers = []
+    for _ in range(4):
+        layers += [torch.nn.Linear(256, 256), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers)  # 1 MiB of weights
+    x = torch.randn(1024, 256)  # each activation: 1 MiB
+
+    # kept for backward: the 4 ReLU outputs (each also the next Linear's
+    # input), plus one transient Linear output: about 5 MiB; the weights
+    # are not counted
+    act = forward_activation_mib(lambda: model(x).sum(), model)
+    assert act is not None
+    assert 4 < act < 7, act
+    with torch.no_grad():  # nothing kept: only a transient or two
+        assert forward_activation_mib(lambda: model(x).sum(), model) < 3

@@ -28,6 +28,7 @@ def test_model_benchmark_reports_each_case(tmp_path):
         assert r['params_M'] > 1
         # live tensors: at least the weights and the AdamW moments
         assert r['tensor_peak_MiB'] > 3 * 4 * r['params_M']
+        assert 0 < r['act_MiB'] < r['tensor_peak_MiB']
     # same weights and batch: both attention kernels give the same loss
     assert abs(rows[0]['loss'] - rows[1]['loss']) < 1e-3
     assert 'samples_per_s' in table

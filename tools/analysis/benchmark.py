@@ -18,8 +18,10 @@ fbank, masks 0.9 / 0.8 drawn by the model) on generated batches, every
 combination of the options in its own subprocess, so each peak-memory
 figure is that case's alone: on CPU the peak RSS of the process and the
 peak of live tensors (PyTorch's memory tracker, one extra step), on GPU
-``torch.cuda.max_memory_allocated``; with ``--loader`` it trains on
-batches of the real loader and reports the data-wait share of the step.
+``torch.cuda.max_memory_allocated``; ``act_MiB`` is the activation
+memory the forward keeps for its backward (tracker, both devices); with
+``--loader`` it trains on batches of the real loader and reports the
+data-wait share of the step.
 ``data`` times the pre-training pipeline (decode, face crop, multi-scale
 crop, fbank, pack) on generated VoxCeleb2-like clips for each source
 (mp4, frame folders + wav, packed shards) and repeated sampling k: clips/s
@@ -99,7 +101,8 @@ def run_model_case(args) -> dict:
                                MixedPrecisionOptimWrapper)
     from hicmae.registry import MODELS
     from hicmae.utils import keep_freed_memory, register_all_modules
-    from hicmae.utils.memory_stats import peak_rss_mib, tensor_peak_mib
+    from hicmae.utils.memory_stats import (forward_activation_mib,
+                                           peak_rss_mib, tensor_peak_mib)
     register_all_modules()
     torch.manual_seed(0)
     device = torch.device(args.device)
@@ -151,6 +154,9 @@ def run_model_case(args) -> dict:
         tensor_peak = tensor_peak_mib(
             lambda: model.train_step(data, wrapper), model,
             wrapper.optimizer)
+    # what the forward keeps for backward (the decoder mask's saving)
+    act = forward_activation_mib(lambda: _loss_forward(model, data), model)
+    wrapper.optimizer.zero_grad()
     return dict(size=args.size[0], batch=args.batch, dtype=args.dtype[0],
                 attn=args.attn[0], adamw=args.adamw[0], with_cp=args.with_cp,
                 backward_step=args.backward_step,
@@ -159,11 +165,18 @@ def run_model_case(args) -> dict:
                 samples_per_s=round(args.batch / seconds, 3),
                 host_reads_per_iter=len(reads.reads),
                 peak_MiB=round(peak, 1), peak_kind=peak_kind,
-                tensor_peak_MiB=tensor_peak,
+                tensor_peak_MiB=tensor_peak, act_MiB=act,
                 params_M=round(sum(p.numel() for p in model.parameters())
                                / 1e6, 3),
                 loss=round(float(losses['loss']), 4),
                 threads=torch.get_num_threads())
+
+
+def _loss_forward(model, data):
+    """The training forward and its summed loss, graph kept (no backward)."""
+    batch = model.data_preprocessor(data, True)
+    losses = model(**batch, mode='loss')
+    return sum(v for k, v in losses.items() if k.startswith('loss'))
 
 
 def model_cases(args) -> list:
