@@ -14,7 +14,7 @@ from mmengine.config import DictAction
 
 from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.engine import ConfigError, prepare_cpu_distributed
-from hicmae.engine.launch import load_checked_config
+from hicmae.engine.launch import check_model_builds, load_checked_config
 from hicmae.utils import register_all_modules
 
 
@@ -42,6 +42,7 @@ def main(argv=None) -> None:
     register_all_modules(init_default_scope=False)
     try:
         cfg = load_checked_config(args.config, args.cfg_options)
+        check_model_builds(cfg, args.config)
     except ConfigError as err:
         sys.exit(f'error: {err}')
     cfg.launcher = args.launcher

@@ -14,7 +14,7 @@ from mmengine.config import Config, DictAction
 from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.engine import (ConfigError, check_train_config,
                            prepare_cpu_distributed)
-from hicmae.engine.launch import check_config_keys
+from hicmae.engine.launch import check_config_keys, check_model_builds
 from hicmae.engine.launch.console import run_header
 from hicmae.utils import (checkpoint_safe_globals, keep_freed_memory,
                           register_all_modules)
@@ -117,6 +117,7 @@ def main(argv=None) -> None:
         cfg = merge_args(cfg, args)
         check_config_keys(cfg, args.cfg_options, helpers, name=args.config)
         check_train_config(cfg, args.config)
+        check_model_builds(cfg, args.config)
     except ConfigError as err:
         sys.exit(f'error: {err}')
     prepare_cpu_distributed(cfg)
