@@ -49,6 +49,7 @@ def write_list(path: Path, entries, labels=None) -> Path:
 def corrupt_root(root: Path, count: int = 6) -> Path:
     """``lists/all_bad.txt``: ``count`` entries (labels 0..count-1), each
     corrupt, cycling through :data:`CORRUPT_KINDS`."""
+    root.mkdir(parents=True, exist_ok=True)
     entries = [write_corrupt(root, CORRUPT_KINDS[i % len(CORRUPT_KINDS)],
                              f'bad{i}') for i in range(count)]
     write_list(root / 'lists' / 'all_bad.txt', entries)
