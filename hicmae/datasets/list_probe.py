@@ -45,11 +45,14 @@ def probe_list_file(dataset_cfg: Mapping, max_entries: int = 32,
 
     # skip mode drops malformed lines; repeats and views do not matter here
     cfg = dict(dataset_cfg, on_bad_sample='skip', num_repeats=1,
-               test_mode=False, lazy_init=False)
+               test_mode=False, lazy_init=True)
     try:
         # the runner sets the scope later; the pipeline's types need it now
         with DefaultScope.overwrite_default_scope('hicmae'):
             dataset = DATASETS.build(cfg)
+        # malformed lines: the training dataset warns about each, once
+        dataset._record_bad = lambda *args: None
+        dataset.full_init()
     except (FileNotFoundError, ValueError):
         return  # no list or no usable line: the check or build names it
     failed: Dict[str, str] = {}

@@ -123,3 +123,16 @@ def test_undecodable_jpg_is_a_bad_sample_not_a_cv2_error(tmp_path):
         reader.get_batch([0])
     assert info.value.path == str(tmp_path / 'clip' / 'img_00001.jpg')
     assert info.value.reason == 'cannot decode image'
+
+
+def test_probe_leaves_malformed_lines_to_the_training_dataset(tmp_path,
+                                                              capfd):
+    # the dataset built for training warns about each once; the probe
+    # reading the same list must not add a second warning per line
+    entries = [write_corrupt(tmp_path, 'garbage mp4', 'bad'),
+               write_good(tmp_path, 'good')]
+    path = write_list(tmp_path / 'l.txt', entries)
+    path.write_text(path.read_text() + 'only_one_field\n')
+    assert probe_list_file(_dataset_cfg(tmp_path, 'l.txt')) is None
+    out = capfd.readouterr()
+    assert 'skipping bad sample' not in out.out + out.err
