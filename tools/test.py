@@ -15,6 +15,8 @@ from mmengine.config import DictAction
 from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.engine import ConfigError, prepare_cpu_distributed
 from hicmae.engine.launch import check_model_builds, load_checked_config
+from hicmae.engine.launch.config_checks import probe_lists
+from hicmae.engine.launch.data_failures import data_errors_as_one_line
 from hicmae.utils import register_all_modules
 
 
@@ -55,6 +57,10 @@ def main(argv=None) -> None:
             osp.basename(args.config))[0])
     if not cfg.get('test_dataloader'):
         sys.exit(f'error: {args.config} has no test_dataloader')
+    try:  # a list none of whose first entries loads stops here
+        probe_lists(cfg, ('test',))
+    except ConfigError as err:
+        sys.exit(f'error: {err}')
     cfg.load_from = args.checkpoint
     # the test weights come from the checkpoint: skip pre-trained init
     cfg.model.pop('init_cfg', None)
@@ -76,7 +82,8 @@ def main(argv=None) -> None:
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)
     # MMEngine's checkpoint types, allow-listed for this load only
-    with checkpoint_safe_globals():
+    # a data failure in a worker: one line here, the traceback in the log
+    with checkpoint_safe_globals(), data_errors_as_one_line():
         metrics = runner.test()
     if runner.rank == 0:
         print_metrics(metrics)

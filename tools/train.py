@@ -16,6 +16,7 @@ from hicmae.engine import (ConfigError, check_train_config,
                            prepare_cpu_distributed)
 from hicmae.engine.launch import check_config_keys, check_model_builds
 from hicmae.engine.launch.console import run_header
+from hicmae.engine.launch.data_failures import data_errors_as_one_line
 from hicmae.utils import (checkpoint_safe_globals, keep_freed_memory,
                           register_all_modules)
 
@@ -130,7 +131,8 @@ def main(argv=None) -> None:
         print('\n'.join(run_header(runner, cfg, args.config)), flush=True)
     # MMEngine's checkpoint types (message hub, ...) are allow-listed for
     # torch.load's weights-only mode in this run only, whichever runner
-    with checkpoint_safe_globals():
+    # a data failure in a worker: one line here, the traceback in the log
+    with checkpoint_safe_globals(), data_errors_as_one_line():
         runner.train()
 
 

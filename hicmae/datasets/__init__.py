@@ -2,7 +2,7 @@
 from .av_base_dataset import AVBaseDataset
 from .av_emotion_dataset import AVEmotionDataset
 from .av_pretrain_dataset import AVPretrainDataset
-from .errors import BadSampleError
+from .errors import BadSampleError, NoUsableSampleError, data_error_line
 from .samplers import RepeatedClipSampler
 from .shards import AVShardDataset
 from .synthetic_tensor_dataset import SyntheticTensorDataset
@@ -10,6 +10,7 @@ from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'AVBaseDataset', 'AVEmotionDataset', 'AVPretrainDataset',
-    'AVShardDataset', 'BadSampleError', 'RepeatedClipSampler',
+    'AVShardDataset', 'BadSampleError', 'NoUsableSampleError',
+    'RepeatedClipSampler', 'data_error_line',
     'SyntheticTensorDataset'
 ]

@@ -9,7 +9,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.fileio import get_text
 from mmengine.logging import print_log
 
-from .errors import BadSampleError
+from .errors import BadSampleError, NoUsableSampleError
 
 # loaded videos a forked process inherited (see AVBaseDataset._run_pipeline)
 _INHERITED: list = []
@@ -242,19 +242,38 @@ class AVBaseDataset(BaseDataset):
     def __getitem__(self, idx: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
-        for _ in range(self.max_refetch + 1):
+        failed: Dict[str, str] = {}  # file -> reason, in order of failure
+        draws = 0
+        while draws <= self.max_refetch:
+            draws += 1
             try:
                 data = self.prepare_data(idx)
             except BadSampleError as err:
                 if self.on_bad_sample == 'raise':
                     raise
                 self._record_bad(err.path, err.reason)
+                failed.setdefault(err.path, err.reason)
+                if len(failed) >= self._num_entries():
+                    break  # every entry of the list failed: no use drawing
                 idx = self._rand_another()
                 continue
             return data
-        raise RuntimeError(f'{self.max_refetch} bad samples in a row in '
-                           f'{self.ann_file}; check the data (tools/data/'
-                           'check_dataset.py lists the broken files)')
+        raise NoUsableSampleError(self._no_usable_message(draws, failed))
+
+    def _num_entries(self) -> int:
+        """Distinct entries of the list (views of one video are one)."""
+        if self.test_mode and self.num_views != (1, 1):
+            return len(self) // (self.num_views[0] * self.num_views[1])
+        return len(self)
+
+    def _no_usable_message(self, draws: int, failed: Dict[str, str],
+                           max_reasons: int = 3) -> str:
+        first = '; '.join(f'{file}: {reason}' for file, reason in
+                          list(failed.items())[:max_reasons])
+        return (f'{self.ann_file}: no usable sample in {draws} draws '
+                f'({len(failed)} distinct entries of {self._num_entries()} '
+                f'failed), e.g. {first}; check the data (tools/data/'
+                'check_dataset.py lists the broken files)')
 
     def _rand_another(self) -> int:
         return np.random.randint(0, len(self))

@@ -88,6 +88,23 @@ def check_entries(dataset, lines: List[Tuple[int, List[str]]],
         f'(data_root={dataset.data_root!r}), e.g. {first}')
 
 
+def list_dataset_class(dataset_cfg: Mapping) -> Optional[type]:
+    """The :class:`AVBaseDataset` kind a dataset config builds, when it
+    names a list file; ``None`` for other datasets (and unknown types,
+    which the build names)."""
+    from hicmae.registry import DATASETS
+    from .av_base_dataset import AVBaseDataset
+    type_ = dataset_cfg.get('type')
+    try:
+        cls = DATASETS.get(type_) if isinstance(type_, str) else type_
+    except Exception:  # an unknown type: the build names it
+        return None
+    if not isinstance(cls, type) or not issubclass(cls, AVBaseDataset) or \
+            not dataset_cfg.get('ann_file'):
+        return None
+    return cls
+
+
 def check_list_file(dataset_cfg: Mapping, num_classes: Optional[int] = None,
                     whole_list: bool = True) -> None:
     """Check the list of a list dataset config (``AVEmotionDataset`` and
@@ -99,16 +116,9 @@ def check_list_file(dataset_cfg: Mapping, num_classes: Optional[int] = None,
     class count, and with the list, the number of entries checked and the
     first reasons when every entry checked is bad.
     """
+    if list_dataset_class(dataset_cfg) is None:
+        return
     from hicmae.registry import DATASETS
-    from .av_base_dataset import AVBaseDataset
-    type_ = dataset_cfg.get('type')
-    try:
-        cls = DATASETS.get(type_) if isinstance(type_, str) else type_
-    except Exception:  # an unknown type: the build names it
-        return
-    if not isinstance(cls, type) or not issubclass(cls, AVBaseDataset) or \
-            not dataset_cfg.get('ann_file'):
-        return
     cfg = dict(dataset_cfg, pipeline=[], lazy_init=True,
                on_bad_sample='skip')
     dataset = DATASETS.build(cfg)

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from av_files import frames, tone, write_frame_folder, write_wav
 from mmengine.config import Config
 from tool_loader import load_tool
 
@@ -19,12 +20,13 @@ def registered():
 
 def _root(tmp_path, labels, missing=()):
     """A data root with a frame folder and wav per label (except the
-    entries in ``missing``) and train/val lists of them."""
+    entries in ``missing``) and train/val lists of them (the start-up
+    probe decodes entries: they are real, if tiny)."""
     lines = []
     for i, label in enumerate(labels):
         if i not in missing:
-            (tmp_path / f'clip{i}').mkdir()
-            (tmp_path / f'clip{i}.wav').write_bytes(b'')
+            write_frame_folder(tmp_path / f'clip{i}', frames(8, seed=i))
+            write_wav(tmp_path / f'clip{i}.wav', tone(1.0))
         lines.append(f'clip{i} clip{i}.wav {label}')
     (tmp_path / 'lists').mkdir()
     for name in ('train.txt', 'val.txt'):

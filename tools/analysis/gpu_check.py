@@ -2,6 +2,7 @@
 
     python tools/analysis/gpu_check.py [--device cuda|cpu] [--quick]
         [--work-dir work_dirs/gpu_check] [--out REPORT.json]
+        [--cfg-options k=v ...]
 
 On one GPU (default when CUDA is there): HiCMAE-Base pre-training on
 generated tensors through MMEngine's runner (tools/train.py's), timed over
@@ -16,7 +17,10 @@ GPU, gloo on the CPU), the FSDP recipe as 2 processes in fp16 with a save
 and a resume of the loss scaler (NCCL on 2+ GPUs, else gloo on the CPU), a
 fine-tuning run on a few generated mp4 clips, tools/test.py and
 tools/inference.py on one of the mp4 files. ``--device cpu --quick`` runs
-the same steps at tiny sizes (CI). Exit status 1 if any step failed.
+the same steps at tiny sizes (CI). ``--cfg-options`` override the
+pre-training benchmark's config (the runs built here; the tool steps run
+their recipes as they are); an unknown key stops the tool before anything
+is built, as in tools/train.py. Exit status 1 if any step failed.
 """
 import argparse
 import contextlib
@@ -31,6 +35,7 @@ import time
 import traceback
 
 import torch
+from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
 from hicmae.cli_help import DefaultsHelpFormatter
@@ -55,6 +60,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/gpu_check')
     parser.add_argument('--out', help='report (default: '
                         'WORK_DIR/gpu_check.json)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override entries of the pre-training '
+                        'benchmark config, key=value')
     args = parser.parse_args(argv)
     if args.device == 'cuda' and not torch.cuda.is_available():
         parser.error('--device cuda: no CUDA device here')
@@ -88,7 +96,34 @@ def _bench_model_cfg(args) -> dict:
         for key in ('video_decoder', 'audio_decoder'):
             model[key].update(depth=3, embed_dims=32, num_heads=2)
         model['fusion'].update(num_heads=2)
+    user = {k: v for k, v in _user_options(args).items()
+            if k.startswith('model.')}
+    if user:  # the FLOPs are counted on the model the runs build
+        merged = Config(dict(model=model))
+        merged.merge_from_dict(user)
+        model = merged.model.to_dict()
     return model
+
+
+def _user_options(args) -> dict:
+    return dict(getattr(args, 'cfg_options', None) or {})
+
+
+def bench_config(args, model_cfg: dict, settings: dict):
+    """The pre-training benchmark's config: the Tiny recipe with
+    ``model_cfg``, the benchmark's ``settings`` and the user's
+    ``--cfg-options`` merged, every key checked as tools/train.py checks
+    them (:class:`hicmae.engine.ConfigError` naming an unknown one)."""
+    from mmengine.config import Config
+
+    from hicmae.engine.launch import check_config_keys
+    cfg = Config.fromfile(osp.join(ROOT, TINY_CFG))
+    helpers = list(cfg.keys())  # the file's own variables
+    cfg.model = model_cfg
+    overrides = {**settings, **_user_options(args)}
+    cfg.merge_from_dict(overrides)
+    check_config_keys(cfg, overrides, helpers, name=TINY_CFG)
+    return cfg
 
 
 def _data_settings(model) -> dict:
@@ -160,17 +195,13 @@ class _CompileHook(Hook):
 def bench_pretraining(args, dtype: str, compile_: bool) -> dict:
     """Pre-training iterations of MMEngine's runner (tools/train.py's) in
     one precision, every hook included: throughput and health."""
-    from mmengine.config import Config
-
     from hicmae.engine.hooks import IterClockHook
     model_cfg = _bench_model_cfg(args)
     flops_per_sample, data = _count_flops(args, model_cfg)
     batch, warmup, steps = (2, 1, 2) if args.quick else (32, 3, 10)
     workers = 0 if args.quick else 6
     name = f'bench_{dtype}' + ('_compiled' if compile_ else '')
-    cfg = Config.fromfile(osp.join(ROOT, TINY_CFG))
-    cfg.model = model_cfg
-    cfg.merge_from_dict({
+    cfg = bench_config(args, model_cfg, {
         'work_dir': osp.join(args.work_dir, name), 'experiment_name': name,
         'train_dataloader.batch_size': batch,
         'train_dataloader.num_workers': workers,
@@ -397,8 +428,13 @@ def main(argv=None) -> int:
     out = osp.abspath(args.out or osp.join(args.work_dir, 'gpu_check.json'))
     os.makedirs(args.work_dir, exist_ok=True)
     os.chdir(ROOT)  # configs and tools by their repository paths
+    from hicmae.engine import ConfigError
     from hicmae.utils import register_all_modules
     register_all_modules()
+    try:  # the user's keys, before any step builds anything
+        bench_config(args, _bench_model_cfg(args), {})
+    except ConfigError as err:
+        sys.exit(f'error: {err}')
     report = dict(device=args.device, quick=args.quick,
                   torch=torch.__version__,
                   gpu=torch.cuda.get_device_name()

@@ -1,7 +1,7 @@
 """Draw the confusion matrix of a test run.
 
     python tools/analysis/plot_confusion_matrix.py RESULT [CONFIG]
-        [--out PNG] [--title TEXT]
+        [--out PNG] [--title TEXT] [--cfg-options k=v ...]
 
 RESULT is the ``test_metrics.json`` that tools/test.py writes in its work
 dir (it holds ``confusion_matrix`` when the config's test evaluator has
@@ -10,9 +10,11 @@ dir (it holds ``confusion_matrix`` when the config's test evaluator has
 pickle of ``tools/test.py --dump PRED.pkl``, from which the matrix is
 computed like the test metric does (views averaged per video). Class names
 come from CONFIG (its test set's ``metainfo.classes``); without it the
-classes are numbered. Cell colours are row-normalised (recall of each
-true class), the cells show counts. Default PNG: confusion_matrix.png
-beside RESULT.
+classes are numbered; ``--cfg-options`` override the config as in
+tools/test.py, and an unknown key stops the tool with the closest valid
+ones (the same check as tools/train.py's). Cell colours are
+row-normalised (recall of each true class), the cells show counts.
+Default PNG: confusion_matrix.png beside RESULT.
 """
 import argparse
 import json
@@ -20,15 +22,19 @@ import os.path as osp
 import sys
 
 import numpy as np
+from mmengine.config import DictAction
 
 from hicmae.cli_help import DefaultsHelpFormatter
 from hicmae.visualization import draw_confusion_matrix, save_image
 
 
-def config_classes(config: str) -> list:
-    """Class names of the config's test (else val, train) set, or []."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(config)
+def config_classes(config: str, cfg_options=None) -> list:
+    """Class names of the config's test (else val, train) set, or [].
+
+    The config's keys (``cfg_options`` merged) are checked first: an
+    unknown one raises :class:`hicmae.engine.ConfigError`."""
+    from hicmae.engine.launch import load_checked_config
+    cfg = load_checked_config(config, cfg_options)
     for split in ('test', 'val', 'train'):
         loader = cfg.get(f'{split}_dataloader') or {}
         dataset = loader.get('dataset') or {}
@@ -84,13 +90,23 @@ def main(argv=None) -> int:
     parser.add_argument('--out', help='PNG path (default: '
                         'confusion_matrix.png beside RESULT)')
     parser.add_argument('--title')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
     args = parser.parse_args(argv)
     if not osp.isfile(args.result):
         sys.exit(f'error: {args.result}: file not found')
     if args.config and not osp.isfile(args.config):
         sys.exit(f'error: {args.config}: file not found')
+    if args.cfg_options and not args.config:
+        sys.exit('error: --cfg-options needs a CONFIG')
+    from hicmae.engine import ConfigError
+    from hicmae.utils import register_all_modules
+    register_all_modules(init_default_scope=False)  # types the check reads
     try:
-        classes = config_classes(args.config) if args.config else []
+        classes = config_classes(args.config, args.cfg_options) \
+            if args.config else []
+    except ConfigError as err:
+        sys.exit(f'error: {err}')
     except Exception as err:  # a config can fail in many ways
         sys.exit(f'error: {args.config}: cannot read the config ({err})')
     try:

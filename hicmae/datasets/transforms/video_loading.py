@@ -54,12 +54,23 @@ class FrameFolderReader:
         for i in indices:
             if i not in cache:
                 path = fileio.join_path(self.folder, self.frames[i])
-                img = mmcv.imfrombytes(read_bytes(path), channel_order='rgb')
+                img = _decode_image(read_bytes(path))
                 if img is None:
                     raise BadSampleError(path, 'cannot decode image')
                 cache[i] = img
             out.append(cache[i])
         return out
+
+
+def _decode_image(data: bytes):
+    """RGB image of ``data``, or ``None`` when it does not decode (mmcv's
+    cv2 backend raises on the colour conversion of an undecodable JPEG
+    instead of returning ``None``)."""
+    import cv2
+    try:
+        return mmcv.imfrombytes(data, channel_order='rgb')
+    except (cv2.error, ValueError, OSError):
+        return None
 
 
 class DecordVideoReader:

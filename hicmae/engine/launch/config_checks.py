@@ -28,7 +28,9 @@ def check_train_config(cfg: Config, path: str = '') -> None:
 def check_lists(cfg: Config) -> None:
     """The training and validation lists against the head's class count
     (``model.head.num_classes``, the one class count), and not broken
-    throughout (:func:`hicmae.datasets.list_checks.check_list_file`)."""
+    throughout: files missing
+    (:func:`hicmae.datasets.list_checks.check_list_file`) or none of a few
+    entries decodable (:func:`probe_lists`)."""
     from hicmae.datasets.list_checks import ListFileError, check_list_file
     head = cfg.model.get('head') or {}
     num_classes = head.get('num_classes')
@@ -37,6 +39,26 @@ def check_lists(cfg: Config) -> None:
         dataset = loader.get('dataset') or {}
         try:
             check_list_file(dataset, num_classes, whole_list=whole)
+        except ListFileError as err:
+            raise ConfigError(str(err)) from None
+    probe_lists(cfg, ('train', 'val'))
+
+
+def probe_lists(cfg: Config, splits) -> None:
+    """Decode a few entries of each split's list in this process
+    (:func:`hicmae.datasets.list_probe.probe_list_file`): a list whose
+    files exist but none loads stops here, in one line, instead of in a
+    data worker after the runner is built."""
+    from hicmae.apis.inputs import _native_stderr_silenced, quiet_decoder_logs
+    from hicmae.datasets.list_checks import ListFileError
+    from hicmae.datasets.list_probe import probe_list_file
+    quiet_decoder_logs()  # the probe names each failure itself
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader') or {}
+        dataset = loader.get('dataset') or {}
+        try:
+            with _native_stderr_silenced():
+                probe_list_file(dataset)
         except ListFileError as err:
             raise ConfigError(str(err)) from None
 
