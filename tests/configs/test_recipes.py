@@ -298,8 +298,8 @@ def test_authors_validation_view_available_to_a_leaf_config(tmp_path):
 
 def test_small_data_recipe_uses_the_measured_lr():
     """The Tiny synthetic recipe fine-tunes at 5e-4: at 2e-3 the video
-    branch fits and transfers worse (README, "Why the video pathway learned
-    little"); the second set's recipe inherits it."""
+    branch fits and transfers worse (docs/results.md, "Why the Tiny
+    recipes read face crops"); the second set's recipe inherits it."""
     for name in ('hicmae_tiny_synthetic_finetune.py',
                  'hicmae_tiny_synthetic_va_finetune.py'):
         cfg = Config.fromfile(str(ROOT / 'configs/hicmae' / name))

@@ -3,10 +3,10 @@ not learn the face cues of the generated sets).
 
 On the whole 64 px frames the head is about a third of the frame width and
 the mouth a few pixels inside one of 16 patches; the video branch then fit
-each clip's background and stayed near chance on new identities (README,
-"Why the video pathway learned little"). Like every benchmark recipe, the
-Tiny recipes now read face crops, which the generator writes next to the
-frames.
+each clip's background and stayed near chance on new identities
+(docs/results.md, "Why the Tiny recipes read face crops"). Like every
+benchmark recipe, the Tiny recipes now read face crops, which the generator
+writes next to the frames.
 """
 from pathlib import Path
 

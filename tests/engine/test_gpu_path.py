@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import torch
+from tiny_finetune import tiny_recognizer_cfg
 from tool_loader import load_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,13 +39,8 @@ def test_visualize_reconstruction_defaults_to_cuda(monkeypatch):
 def _recognizer(init_cfg=None):
     from hicmae.registry import MODELS
     return MODELS.build(dict(
-        type='AVRecognizer',
-        video_encoder=dict(type='VideoEncoder', img_size=32, num_frames=4,
-                           embed_dims=32, depth=2, num_heads=2),
-        audio_encoder=dict(type='AudioEncoder', input_size=(32, 32),
-                           embed_dims=32, depth=2, num_heads=2),
-        fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
-        head=dict(type='HFFClsHead', num_classes=3), init_cfg=init_cfg))
+        tiny_recognizer_cfg(size=32, frames=4, dims=32, depth=2,
+                            num_classes=3, mixup=False), init_cfg=init_cfg))
 
 
 def test_pretrained_init_honours_prefix(tmp_path):

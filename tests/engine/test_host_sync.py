@@ -8,6 +8,7 @@ nothing stalls, so the reads are caught by name instead.
 import numpy as np
 import pytest
 import torch
+from tiny_finetune import tiny_recognizer_cfg
 
 from hicmae.engine import MixedPrecisionOptimWrapper
 from hicmae.registry import MODELS
@@ -45,14 +46,8 @@ def test_pretraining_step_reads_nothing_back(dtype, with_masks):
 
 def test_finetuning_step_reads_nothing_back():
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='AVRecognizer',
-        video_encoder=dict(type='VideoEncoder', img_size=64, num_frames=4,
-                           embed_dims=32, depth=2, num_heads=2),
-        audio_encoder=dict(type='AudioEncoder', input_size=(64, 64),
-                           embed_dims=32, depth=2, num_heads=2),
-        fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
-        head=dict(type='HFFClsHead', num_classes=2)))
+    model = MODELS.build(tiny_recognizer_cfg(
+        size=64, frames=4, dims=32, depth=2, num_classes=2, mixup=False))
     wrapper = _wrapper(model, 'float16')
     batch = tiny_batch(2)
     with HostReads() as mode:
@@ -65,17 +60,8 @@ def test_finetuning_step_with_mixup_reads_nothing_back():
     device (issue 19, item 8)."""
     torch.manual_seed(0)
     np.random.seed(0)
-    model = MODELS.build(dict(
-        type='AVRecognizer',
-        data_preprocessor=dict(
-            type='AVDataPreprocessor',
-            batch_augments=dict(type='AVMixup', num_classes=2)),
-        video_encoder=dict(type='VideoEncoder', img_size=64, num_frames=4,
-                           embed_dims=32, depth=1, num_heads=2),
-        audio_encoder=dict(type='AudioEncoder', input_size=(64, 64),
-                           embed_dims=32, depth=1, num_heads=2),
-        fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
-        head=dict(type='HFFClsHead', num_classes=2)))
+    model = MODELS.build(tiny_recognizer_cfg(
+        size=64, frames=4, dims=32, depth=1, num_classes=2))
     wrapper = _wrapper(model, 'float16')
     batch = tiny_batch(2)
     with HostReads() as mode:

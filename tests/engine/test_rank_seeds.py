@@ -4,43 +4,20 @@ runner as tools/train.py builds it)."""
 import pytest
 from gloo_ranks import run_ranks
 from mmengine.hooks import Hook
+from tiny_finetune import tiny_finetune_runner_cfg, tiny_recognizer_cfg
 
 RECORDS = []
 
 
 def _tiny_finetune_cfg(work_dir: str):
-    from mmengine.config import Config
-
     from hicmae.engine import prepare_cpu_distributed
-    cfg = Config.fromfile('configs/_base_/finetune_runtime.py')
-    cfg.merge_from_dict(dict(
-        work_dir=work_dir, launcher='pytorch',
-        model=dict(
-            type='AVRecognizer',
-            data_preprocessor=dict(
-                type='AVDataPreprocessor',
-                batch_augments=dict(type='AVMixup', num_classes=4)),
-            video_encoder=dict(type='VideoEncoder', img_size=32,
-                               num_frames=2, embed_dims=16, depth=2,
-                               num_heads=2, drop_path_rate=0.5),
-            audio_encoder=dict(type='AudioEncoder', input_size=(32, 32),
-                               embed_dims=16, depth=2, num_heads=2,
-                               drop_path_rate=0.5),
-            fusion=dict(type='CrossModalFusionEncoder', depth=1,
-                        num_heads=2),
-            head=dict(type='HFFClsHead', num_classes=4)),
-        train_dataloader=dict(
-            batch_size=2, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            collate_fn=dict(type='default_collate'),
-            dataset=dict(type='SyntheticTensorDataset', num_samples=8,
-                         num_frames=2, img_size=32, audio_size=(32, 32),
-                         pipeline=[dict(type='PackAVInputs')])),
-        train_cfg=dict(by_epoch=True, max_epochs=1),
+    cfg = tiny_finetune_runner_cfg(
+        work_dir, num_samples=8,
+        model=tiny_recognizer_cfg(depth=2, drop_path_rate=0.5),
+        launcher='pytorch',
         optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-4)),
-        default_hooks=dict(checkpoint=None, logger=dict(interval=100)),
-        custom_hooks=[dict(type='RecordDrawsForTest')]))
-    cfg.default_hooks.checkpoint = None
+        default_hooks=dict(logger=dict(interval=100)),
+        custom_hooks=[dict(type='RecordDrawsForTest')])
     prepare_cpu_distributed(cfg)
     return cfg
 

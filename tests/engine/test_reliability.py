@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_finetune import tiny_recognizer_cfg
 
 from hicmae.models.algorithms.base_av_model import NonFiniteLossError
 from hicmae.utils import safe_torch_load
@@ -128,13 +129,8 @@ def _tiny_recognizer(**guard):
     from hicmae.utils import register_all_modules
     register_all_modules()
     return MODELS.build(dict(
-        type='AVRecognizer',
-        video_encoder=dict(type='VideoEncoder', img_size=32, num_frames=4,
-                           embed_dims=32, depth=2, num_heads=2),
-        audio_encoder=dict(type='AudioEncoder', input_size=(32, 32),
-                           embed_dims=32, depth=2, num_heads=2),
-        fusion=dict(type='CrossModalFusionEncoder', depth=1, num_heads=2),
-        head=dict(type='HFFClsHead', num_classes=3), **guard))
+        tiny_recognizer_cfg(size=32, frames=4, dims=32, depth=2,
+                            num_classes=3, mixup=False), **guard))
 
 
 def _batch(nan: bool):

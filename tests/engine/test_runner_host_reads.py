@@ -1,7 +1,7 @@
 """Whole runner iterations, hooks included, read nothing back from the
 device except on the logger's iterations (issue 19, item 8)."""
 import torch
-from mmengine.config import Config
+from tiny_finetune import tiny_finetune_runner_cfg
 
 from hicmae.registry import RUNNERS
 from hicmae.utils.host_reads import HostReads
@@ -10,36 +10,13 @@ INTERVAL = 3
 
 
 def _runner(tmp_path):
-    cfg = Config.fromfile('configs/_base_/finetune_runtime.py')
-    cfg.merge_from_dict(dict(
-        work_dir=str(tmp_path),
-        model=dict(
-            type='AVRecognizer',
-            data_preprocessor=dict(
-                type='AVDataPreprocessor',
-                batch_augments=dict(type='AVMixup', num_classes=4)),
-            video_encoder=dict(type='VideoEncoder', img_size=32,
-                               num_frames=2, embed_dims=16, depth=1,
-                               num_heads=2),
-            audio_encoder=dict(type='AudioEncoder', input_size=(32, 32),
-                               embed_dims=16, depth=1, num_heads=2),
-            fusion=dict(type='CrossModalFusionEncoder', depth=1,
-                        num_heads=2),
-            head=dict(type='HFFClsHead', num_classes=4)),
-        train_dataloader=dict(
-            batch_size=2, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            collate_fn=dict(type='default_collate'),
-            dataset=dict(type='SyntheticTensorDataset', num_samples=16,
-                         num_frames=2, img_size=32, audio_size=(32, 32),
-                         pipeline=[dict(type='PackAVInputs')])),
-        train_cfg=dict(by_epoch=True, max_epochs=1),
+    cfg = tiny_finetune_runner_cfg(
+        str(tmp_path), num_samples=16,
         optim_wrapper=dict(type='MixedPrecisionOptimWrapper',
                            dtype='float32',
                            optimizer=dict(type='AdamW', lr=1e-4,
                                           fused=True)),
-        default_hooks=dict(logger=dict(interval=INTERVAL))))
-    cfg.default_hooks.checkpoint = None
+        default_hooks=dict(logger=dict(interval=INTERVAL)))
     torch.manual_seed(0)
     return RUNNERS.build(cfg)
 

@@ -1,5 +1,6 @@
 """Face detection and cropping on real portraits (scikit-image's astronaut,
-matplotlib's Grace Hopper), in the hard cases of README "Face detectors"."""
+matplotlib's Grace Hopper), in the hard cases of docs/data_preparation.md,
+"Face detectors"."""
 import numpy as np
 import pytest
 from portraits import FACE_BOXES, FACE_CASES, make_case, matches
@@ -43,8 +44,9 @@ def test_mtcnn_finds_the_real_face(mtcnn, who, case):
 
 @pytest.mark.parametrize('who', PEOPLE)
 def test_a_covered_mouth_is_found_and_the_clip_cropped(mtcnn, who):
-    """MTCNN misses 1 of the 8 frames with the mouth covered (README); the
-    crop fills such a frame from its neighbours."""
+    """MTCNN misses 1 of the 8 frames with the mouth covered
+    (docs/data_preparation.md, "Face detectors"); the crop fills such a
+    frame from its neighbours."""
     clip = make_case(who, 'occluded', 4)
     assert found(mtcnn, clip) >= 3
     crops = ClipFaceCropper(mtcnn, margin=1.0, smooth=1)(clip.frames)

@@ -9,8 +9,8 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from hicmae.registry import RUNNERS
 from hicmae.utils.safe_load import checkpoint_safe_globals
-from .loader_configs import complete_loader_configs
 from .rank_agreement import agree_on_checkpoint, work_dir_is_shared
+from .runner_setup import RunnerSetupMixin
 
 FLEXIBLE_RUNNERS = ('FlexibleRunner', 'HiCMAEFlexibleRunner')
 
@@ -30,7 +30,7 @@ def replace_path(src: str, dst: str) -> None:
 
 
 @RUNNERS.register_module()
-class HiCMAEFlexibleRunner(FlexibleRunner):
+class HiCMAEFlexibleRunner(RunnerSetupMixin, FlexibleRunner):
     """A FlexibleRunner that writes each checkpoint under a hidden temporary
     name, waits for every rank's part, then renames it into place, so a
     kill during a save never leaves a half-written checkpoint under a
@@ -43,17 +43,6 @@ class HiCMAEFlexibleRunner(FlexibleRunner):
     one cannot. With node-local work dirs each node's first process moves
     its node's parts into place.
     """
-
-    def __init__(self, *args, **kwargs) -> None:
-        complete_loader_configs(kwargs)
-        super().__init__(*args, **kwargs)
-
-    def build_logger(self, *args, **kwargs):
-        logger = super().build_logger(*args, **kwargs)
-        # the environment / config / hook dumps go to the log file only
-        from ..launch.console import keep_console_short
-        keep_console_short(logger)
-        return logger
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:

@@ -10,12 +10,12 @@ from mmengine.runner import Runner
 from hicmae.registry import RUNNERS
 from hicmae.utils.safe_load import checkpoint_safe_globals, safe_torch_load
 from ..hooks.rng_state_hook import current_rng_state
-from .loader_configs import complete_loader_configs
 from .rank_agreement import agree_on_checkpoint, work_dir_is_shared
+from .runner_setup import RunnerSetupMixin
 
 
 @RUNNERS.register_module()
-class HiCMAERunner(Runner):
+class HiCMAERunner(RunnerSetupMixin, Runner):
     """A Runner whose checkpoints survive a kill at any moment.
 
     * A checkpoint is written to a hidden temporary file in the same folder
@@ -43,17 +43,6 @@ class HiCMAERunner(Runner):
     """
 
     rank_rng_states: Optional[list] = None
-
-    def __init__(self, *args, **kwargs) -> None:
-        complete_loader_configs(kwargs)
-        super().__init__(*args, **kwargs)
-
-    def build_logger(self, *args, **kwargs):
-        logger = super().build_logger(*args, **kwargs)
-        # the environment / config / hook dumps go to the log file only
-        from ..launch.console import keep_console_short
-        keep_console_short(logger)
-        return logger
 
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:
